@@ -1,0 +1,92 @@
+"""The `deskbot` command line: `serve` runs the bot, `ask` answers one command locally."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot import __version__
+from bot.clock import Clock, frozen_clock, parse_as_of, system_clock
+from bot.config import ConfigError, Settings, load_settings
+from bot.execution import execute
+from bot.logs import configure_logging
+from bot.text_render import reply_as_text
+from charts.render import render_png
+from commands.context import CommandContext
+from commands.dispatch import build_registry
+from commands.reply import Outcome, Reply
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        clock = frozen_clock(parse_as_of(args.as_of)) if args.as_of else system_clock
+    except ValueError as error:
+        parser.error(str(error))
+    try:
+        settings = load_settings()
+        if args.command == "serve":
+            return serve(settings, clock)
+        return ask(settings, clock, args.text, as_json=args.json, out_dir=args.out)
+    except ConfigError as error:
+        print(f"deskbot: configuration error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="deskbot", description="Slack bot for US Treasury rates desks.")
+    parser.add_argument("--version", action="version", version=f"deskbot {__version__}")
+    as_of = argparse.ArgumentParser(add_help=False)
+    as_of.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD[THH:MM]",
+        help="freeze the clock at this New York time (replays, tests)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", parents=[as_of], help="run the bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)")
+    ask_parser = sub.add_parser("ask", parents=[as_of], help="answer one slash command locally, no Slack needed")
+    ask_parser.add_argument("text", help='the command as typed in Slack, e.g. "/deskbot help"')
+    ask_parser.add_argument("--json", action="store_true", help="print the Slack message JSON instead of text")
+    ask_parser.add_argument("--out", type=Path, metavar="DIR", help="write chart PNGs into DIR")
+    return parser
+
+
+def ask(settings: Settings, clock: Clock, text: str, *, as_json: bool, out_dir: Path | None) -> int:
+    """Run one command through the same path as Slack and print the answer."""
+    configure_logging("WARNING", settings.secrets())
+    ctx = CommandContext(now=clock(), slash_command=settings.slash_command)
+    reply, _ref = execute(text, ctx, build_registry())
+    stream = sys.stdout if reply.outcome is Outcome.OK else sys.stderr
+    print(json.dumps(reply.message_payload(), indent=2, ensure_ascii=False) if as_json else reply_as_text(reply), file=stream)
+    _write_charts(reply, out_dir)
+    return {Outcome.OK: EXIT_OK, Outcome.USAGE_ERROR: EXIT_USAGE}.get(reply.outcome, EXIT_FAILED)
+
+
+def _write_charts(reply: Reply, out_dir: Path | None) -> None:
+    if not reply.charts:
+        return
+    if out_dir is None:
+        print(f"({len(reply.charts)} chart(s) not written: pass --out DIR to save them)", file=sys.stderr)
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for chart in reply.charts:
+        path = out_dir / chart.filename
+        path.write_bytes(render_png(chart))
+        print(f"chart written to {path}", file=sys.stderr)
+
+
+def serve(settings: Settings, clock: Clock) -> int:
+    """Run the bot until stopped."""
+    from bot.runtime import run_bot
+
+    configure_logging(settings.log_level, settings.secrets())
+    run_bot(settings, clock)
+    return EXIT_OK

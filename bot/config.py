@@ -1,0 +1,166 @@
+"""Settings from the environment (and an optional `.env`).
+
+A bad setting must stop start-up with one line naming the variable, so
+validation errors are turned into `ConfigError` here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "deskbot"
+
+
+def _check_http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"must be an http(s) URL (got {value!r})")
+    return value
+
+
+class Settings(BaseSettings):
+    """Every setting deskbot reads, under the environment variable's own name."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+        populate_by_name=False,
+    )
+
+    slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_URL")
+    slash_command: str = Field("/deskbot", validation_alias="DESKBOT_SLASH_COMMAND")
+    port: int = Field(3000, ge=1, le=65535, validation_alias="PORT")
+    bind_host: str = Field("0.0.0.0", validation_alias="DESKBOT_BIND")
+    data_dir: Path = Field(default_factory=_default_data_dir, validation_alias="DESKBOT_DATA_DIR")
+    database_url: str | None = Field(None, validation_alias="DESKBOT_DATABASE_URL")
+    log_level: str = Field("INFO", validation_alias="DESKBOT_LOG_LEVEL")
+
+    treasurydirect_url: str = Field(
+        "https://www.treasurydirect.gov/TA_WS", validation_alias="DESKBOT_TREASURYDIRECT_URL"
+    )
+    fiscaldata_url: str = Field(
+        "https://api.fiscaldata.treasury.gov/services/api/fiscal_service",
+        validation_alias="DESKBOT_FISCALDATA_URL",
+    )
+    treasury_rates_url: str = Field(
+        "https://home.treasury.gov/resource-center/data-chart-center/interest-rates",
+        validation_alias="DESKBOT_TREASURY_RATES_URL",
+    )
+    nyfed_url: str = Field("https://markets.newyorkfed.org/api", validation_alias="DESKBOT_NYFED_URL")
+    fred_url: str = Field("https://api.stlouisfed.org/fred", validation_alias="DESKBOT_FRED_URL")
+    fred_api_key: SecretStr | None = Field(None, validation_alias="FRED_API_KEY")
+    cftc_url: str = Field("https://publicreporting.cftc.gov/resource", validation_alias="DESKBOT_CFTC_URL")
+
+    @field_validator(
+        "treasurydirect_url",
+        "fiscaldata_url",
+        "treasury_rates_url",
+        "nyfed_url",
+        "fred_url",
+        "cftc_url",
+    )
+    @classmethod
+    def _upstream_url(cls, value: str) -> str:
+        return _check_http_url(value).rstrip("/")
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slack_api_url(cls, value: str) -> str:
+        # slack_sdk joins method names onto the base, so it must end in "/".
+        return _check_http_url(value).rstrip("/") + "/"
+
+    @field_validator("slash_command")
+    @classmethod
+    def _slash(cls, value: str) -> str:
+        if not value.startswith("/") or " " in value:
+            raise ValueError(f"must look like /deskbot (got {value!r})")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError(f"must be DEBUG, INFO, WARNING or ERROR (got {value!r})")
+        return level
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return normalise_database_url(value)
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The configured database, or an SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'deskbot.sqlite3'}"
+
+    def require_slack(self) -> tuple[str, str]:
+        """The bot token and signing secret that `serve` cannot run without."""
+        token = _secret(self.slack_bot_token)
+        secret = _secret(self.slack_signing_secret)
+        if not token:
+            raise ConfigError("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) from your Slack app.")
+        if not token.startswith("xoxb-"):
+            raise ConfigError("SLACK_BOT_TOKEN is malformed: a bot token starts with xoxb-.")
+        if not secret:
+            raise ConfigError("SLACK_SIGNING_SECRET is not set: copy the Signing Secret from your Slack app's Basic Information.")
+        app_token = _secret(self.slack_app_token)
+        if app_token and not app_token.startswith("xapp-"):
+            raise ConfigError("SLACK_APP_TOKEN is malformed: an app-level token starts with xapp-.")
+        return token, secret
+
+    def secrets(self) -> list[str]:
+        """Every secret value, for scrubbing from logs."""
+        values = (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token, self.fred_api_key)
+        return [value.get_secret_value() for value in values if value is not None and value.get_secret_value()]
+
+
+def _secret(value: SecretStr | None) -> str:
+    return value.get_secret_value() if value is not None else ""
+
+
+def normalise_database_url(value: str) -> str:
+    """Accept the URLs hosting platforms hand out and use the psycopg 3 driver."""
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise ValueError("is not a database URL (expected e.g. sqlite:///path or postgresql+psycopg://…)") from None
+    if url.drivername in ("postgres", "postgresql"):
+        url = url.set(drivername="postgresql+psycopg")
+    if not url.drivername.startswith(("sqlite", "postgresql")):
+        raise ValueError(f"must be an SQLite or PostgreSQL URL (got driver {url.drivername!r})")
+    return url.render_as_string(hide_password=False)
+
+
+def load_settings(env_file: str | Path | None = ".env") -> Settings:
+    """Read settings, turning the first validation error into a `ConfigError`."""
+    try:
+        return Settings(_env_file=env_file)  # type: ignore[call-arg]
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "configuration"
+        message = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"{name}: {message[:1].lower()}{message[1:]}") from None

@@ -1,0 +1,71 @@
+"""The Slack edge: a Bolt app whose only job is to ack, run a command and deliver."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_bolt.error import BoltError
+from slack_sdk import WebClient
+
+from bot.clock import Clock
+from bot.config import ConfigError, Settings
+from bot.delivery import SlackDelivery, retry_handlers
+from bot.execution import execute
+from bot.storage.command_log import CommandLog, CommandRecord
+from commands.context import CommandContext
+from commands.registry import Registry
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, registry: Registry, command_log: CommandLog, clock: Clock) -> App:
+    """A Bolt app that verifies Slack's signatures and answers the slash command."""
+    token, signing_secret = settings.require_slack()
+    client = WebClient(token=token, base_url=settings.slack_api_url, retry_handlers=retry_handlers())
+    try:
+        app = App(client=client, signing_secret=signing_secret, logger=logging.getLogger("slack_bolt"))
+    except BoltError as error:
+        raise ConfigError(f"SLACK_BOT_TOKEN was not accepted by Slack ({error})") from None
+    handler = SlashCommandHandler(registry, SlackDelivery(client), command_log, clock)
+    app.command(settings.slash_command)(handler)
+    return app
+
+
+class SlashCommandHandler:
+    """Acks at once (Slack gives up after 3 s), then answers via response_url."""
+
+    def __init__(self, registry: Registry, delivery: SlackDelivery, command_log: CommandLog, clock: Clock) -> None:
+        self._registry = registry
+        self._delivery = delivery
+        self._command_log = command_log
+        self._clock = clock
+
+    def __call__(self, ack: Ack, command: dict[str, Any]) -> None:
+        ack()
+        started = time.monotonic()
+        received_at = self._clock()
+        text = command.get("text") or ""
+        ctx = CommandContext(
+            now=received_at,
+            slash_command=command.get("command") or "/deskbot",
+            user_id=command.get("user_id"),
+            channel_id=command.get("channel_id"),
+        )
+        reply, ref = execute(text, ctx, self._registry)
+        delivered = self._delivery.respond(command["response_url"], reply, ctx.channel_id)
+        self._command_log.record(
+            CommandRecord(
+                received_at=received_at,
+                team_id=command.get("team_id"),
+                channel_id=ctx.channel_id,
+                user_id=ctx.user_id,
+                command_text=text,
+                outcome=reply.outcome.value,
+                error_ref=ref,
+                delivered=delivered,
+                duration_ms=int((time.monotonic() - started) * 1000),
+            )
+        )

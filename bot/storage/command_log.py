@@ -1,0 +1,71 @@
+"""The record of slash commands answered."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.storage.models import CommandRun
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CommandRecord:
+    """What is kept of one command."""
+
+    received_at: datetime
+    team_id: str | None
+    channel_id: str | None
+    user_id: str | None
+    command_text: str
+    outcome: str
+    error_ref: str | None
+    delivered: bool
+    duration_ms: int
+
+
+class CommandLog:
+    """Writes and reads `command_runs`; a failed write never fails the reply."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def record(self, entry: CommandRecord) -> None:
+        try:
+            with self._sessions.begin() as session:
+                session.add(CommandRun(**entry.__dict__))
+        except Exception:
+            logger.exception("could not record command run from user %s", entry.user_id)
+
+    def recent(self, limit: int = 50) -> list[CommandRecord]:
+        """The newest records first."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(CommandRun).order_by(CommandRun.received_at.desc(), CommandRun.id.desc()).limit(limit)
+            )
+            return [_to_record(row) for row in rows]
+
+    def by_ref(self, ref: str) -> CommandRecord | None:
+        """The command behind an error reference a user quoted."""
+        with self._sessions() as session:
+            row = session.scalars(select(CommandRun).where(CommandRun.error_ref == ref)).first()
+            return _to_record(row) if row else None
+
+
+def _to_record(row: CommandRun) -> CommandRecord:
+    return CommandRecord(
+        received_at=row.received_at,
+        team_id=row.team_id,
+        channel_id=row.channel_id,
+        user_id=row.user_id,
+        command_text=row.command_text,
+        outcome=row.outcome,
+        error_ref=row.error_ref,
+        delivered=row.delivered,
+        duration_ms=row.duration_ms,
+    )

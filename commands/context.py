@@ -1,0 +1,28 @@
+"""What a command may know about the request besides its text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+DESK_TZ = ZoneInfo("America/New_York")
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """The clock and the asker, fixed for the life of one command.
+
+    `now` is passed in rather than read, so replays and tests can freeze
+    time and a command never sees the clock move under it.
+    """
+
+    now: datetime
+    slash_command: str = "/deskbot"
+    user_id: str | None = None
+    channel_id: str | None = None
+
+    @property
+    def desk_now(self) -> datetime:
+        """`now` on the New York clock that Treasury markets keep."""
+        return self.now.astimezone(DESK_TZ)

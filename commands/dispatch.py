@@ -1,0 +1,45 @@
+"""The one path from slash-command text to a `Reply`.
+
+Slash commands, `deskbot ask` and scheduled jobs all come through here.
+"""
+
+from __future__ import annotations
+
+from commands.context import CommandContext
+from commands.help import command_help, help_command, usage_reply
+from commands.registry import Registry, UsageError
+from commands.reply import Reply
+
+DEFAULT_COMMAND = "help"
+
+
+def build_registry() -> Registry:
+    """Every command deskbot answers, in the order help lists them."""
+    registry = Registry()
+    registry.add(help_command(registry))
+    return registry
+
+
+def answer(text: str, ctx: CommandContext, registry: Registry) -> Reply:
+    """Run the command in `text`; bad input becomes a usage reply, not an exception.
+
+    Unexpected errors propagate: the caller logs them with a reference.
+    """
+    try:
+        invocation = registry.parse(strip_slash_command(text, ctx.slash_command), DEFAULT_COMMAND)
+        if invocation.wants_help:
+            reply = command_help(invocation.command, ctx)
+        else:
+            reply = invocation.command.handler(invocation.args, ctx)
+    except UsageError as error:
+        return usage_reply(error, ctx)
+    return reply.shared() if invocation.args.post else reply
+
+
+def strip_slash_command(text: str, slash_command: str) -> str:
+    """`/deskbot help` → `help`, so typed and delivered texts read the same."""
+    stripped = text.strip()
+    head, _, rest = stripped.partition(" ")
+    if head.lower() == slash_command.lower():
+        return rest.strip()
+    return stripped

@@ -1,0 +1,58 @@
+"""The reply model shared by slash commands and scheduled jobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import Enum
+from typing import Any
+
+from charts.specs import ChartRequest
+
+
+class Visibility(str, Enum):
+    """Who sees a reply: only the asker, or the whole channel."""
+
+    EPHEMERAL = "ephemeral"
+    IN_CHANNEL = "in_channel"
+
+
+class Outcome(str, Enum):
+    """How a command ended; the CLI turns this into an exit code."""
+
+    OK = "ok"
+    USAGE_ERROR = "usage_error"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a command answers: fallback text, Block Kit blocks and charts.
+
+    `text` is what notifications, screen readers and clients without
+    Block Kit show, so it must stand on its own.
+    """
+
+    text: str
+    blocks: tuple[dict[str, Any], ...] = ()
+    charts: tuple[ChartRequest, ...] = ()
+    visibility: Visibility = Visibility.EPHEMERAL
+    outcome: Outcome = Outcome.OK
+
+    def shared(self) -> Reply:
+        """The same reply, posted for the whole channel."""
+        return replace(self, visibility=Visibility.IN_CHANNEL)
+
+    @property
+    def is_in_channel(self) -> bool:
+        """Replies with charts go to the channel: files cannot be ephemeral."""
+        return self.visibility is Visibility.IN_CHANNEL or bool(self.charts)
+
+    def message_payload(self) -> dict[str, Any]:
+        """The Slack message body (for response_url, chat.postMessage or --json)."""
+        payload: dict[str, Any] = {"text": self.text}
+        if self.blocks:
+            payload["blocks"] = list(self.blocks)
+        payload["response_type"] = (
+            Visibility.IN_CHANNEL.value if self.is_in_channel else Visibility.EPHEMERAL.value
+        )
+        return payload
