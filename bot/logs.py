@@ -7,8 +7,9 @@ import re
 import sys
 from collections.abc import Iterable
 
-# Slack bot/user/app tokens and any `token=` or `api_key=` query value.
+# Slack tokens, response_url capabilities, and any `token=` or `api_key=` query value.
 _TOKEN_PATTERNS = (
+    re.compile(r"https://hooks\.slack\.com/[^\s'\"]+"),
     re.compile(r"xox[abposr]-[A-Za-z0-9-]+"),
     re.compile(r"xapp-[A-Za-z0-9-]+"),
     re.compile(r"(?i)((?:api_key|token|secret)=)[^&\s'\"]+"),

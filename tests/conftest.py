@@ -1,0 +1,82 @@
+"""Shared fixtures: local Slack and upstream stand-ins, frozen context, databases."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bot.storage.models import Base
+from commands.context import DESK_TZ, CommandContext
+from commands.dispatch import build_registry
+from commands.registry import Registry
+from tests.harness.slack_standin import SlackStandIn
+from tests.harness.upstream import RecordedUpstream
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "DESKBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REQUIRE_POSTGRES = os.environ.get("DESKBOT_REQUIRE_POSTGRES") == "1"
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackStandIn]:
+    with SlackStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture
+def upstream() -> Iterator[RecordedUpstream]:
+    with RecordedUpstream() as server:
+        yield server
+
+
+@pytest.fixture
+def registry() -> Registry:
+    return build_registry()
+
+
+@pytest.fixture
+def ctx() -> CommandContext:
+    """Wednesday 9 April 2025, 13:05 New York: the 30-year reopening had just closed."""
+    return CommandContext(
+        now=datetime(2025, 4, 9, 13, 5, tzinfo=DESK_TZ), user_id="U0TRADER", channel_id="C0DESK"
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this test session, dropped afterwards."""
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"deskbot_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:  # no server reachable
+        admin.dispose()
+        message = f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {type(error).__name__}"
+        if REQUIRE_POSTGRES:
+            pytest.fail(message)
+        pytest.skip(message)
+    yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """Each storage test runs on SQLite and on PostgreSQL, starting from no tables."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'deskbot.sqlite3'}"
+        return
+    url = str(request.getfixturevalue("postgres_url"))
+    yield url
+    engine = create_engine(url)
+    Base.metadata.drop_all(engine)
+    engine.dispose()

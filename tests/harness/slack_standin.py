@@ -1,0 +1,364 @@
+"""A stand-in for the Slack Web API, files v2 uploads and response_url.
+
+It records every call, answers with Slack's real response and error
+shapes, checks Block Kit limits like Slack does (`invalid_blocks`), and can
+be told to answer the next call to a method with an error or a 429.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from tests.harness.servers import LocalServer
+
+RESPONSE_URL = "response_url"
+UPLOAD = "upload"
+BOT_USER_ID = "U0DESKBOT"
+TEAM_ID = "T0DESK"
+
+
+@dataclass
+class Call:
+    """One request the stand-in received."""
+
+    method: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+    path: str
+    at: float
+    status: int = 200
+    body: bytes = b""
+
+
+@dataclass
+class Channel:
+    id: str
+    name: str
+    bot_is_member: bool = True
+
+
+@dataclass
+class _Scripted:
+    status: int = 200
+    error: str | None = None
+    retry_after: int | None = None
+
+
+@dataclass
+class SlackStandIn:
+    """Start with `with SlackStandIn() as slack:`; point the bot at `slack.api_url`."""
+
+    token: str = "xoxb-test-token"
+    channels: dict[str, Channel] = field(
+        default_factory=lambda: {
+            "C0DESK": Channel("C0DESK", "rates-desk"),
+            "C0QUIET": Channel("C0QUIET", "managers", bot_is_member=False),
+        }
+    )
+
+    def __post_init__(self) -> None:
+        self.calls: list[Call] = []
+        self._changed = threading.Condition()
+        self._scripted: dict[str, deque[_Scripted]] = defaultdict(deque)
+        self._uploads: dict[str, bytes] = {}
+        self._pending_files: dict[str, dict[str, Any]] = {}
+        self._ids = itertools.count(1)
+        self._server = LocalServer(_handler_for(self))
+
+    # -- lifecycle -------------------------------------------------------
+    def __enter__(self) -> SlackStandIn:
+        self._server.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._server.stop()
+
+    @property
+    def base_url(self) -> str:
+        return self._server.base_url
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/"
+
+    def response_url(self, key: str = "cmd") -> str:
+        """A response_url for one slash command; posts to it are recorded as `response_url`."""
+        return f"{self.base_url}/commands/{key}"
+
+    # -- scripting -------------------------------------------------------
+    def fail_next(self, method: str, error: str) -> None:
+        """The next call to `method` gets `{"ok": false, "error": error}`."""
+        self._scripted[method].append(_Scripted(error=error))
+
+    def rate_limit_next(self, method: str, retry_after: int = 1) -> None:
+        """The next call to `method` (or `response_url`) gets HTTP 429 with Retry-After."""
+        self._scripted[method].append(_Scripted(status=429, retry_after=retry_after))
+
+    # -- inspection ------------------------------------------------------
+    def calls_to(self, method: str, *, delivered_only: bool = True) -> list[Call]:
+        with self._changed:
+            return [
+                call
+                for call in self.calls
+                if call.method == method and (not delivered_only or call.status == 200)
+            ]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        """Block until `count` successful calls to `method` arrived; fail loudly if not."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                calls = [call for call in self.calls if call.method == method and call.status == 200]
+                if len(calls) >= count:
+                    return calls
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    seen = [(call.method, call.status) for call in self.calls]
+                    raise AssertionError(f"expected {count} call(s) to {method} within {timeout}s; saw {seen}")
+                self._changed.wait(remaining)
+
+    def uploaded_bytes(self, file_id: str) -> bytes:
+        return self._uploads[file_id]
+
+    # -- request handling (called from server threads) --------------------
+    def _record(self, call: Call) -> None:
+        with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+
+    def _take_script(self, method: str) -> _Scripted | None:
+        with self._changed:
+            queue = self._scripted.get(method)
+            return queue.popleft() if queue else None
+
+    def handle(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+        route = urlsplit(path).path
+        if route.startswith("/api/"):
+            method = route.removeprefix("/api/")
+            params = _parse_body(headers, body)
+        elif route.startswith("/commands/"):
+            method, params = RESPONSE_URL, _parse_body(headers, body)
+        elif route.startswith("/upload/"):
+            method, params = UPLOAD, {"file_id": route.removeprefix("/upload/")}
+        else:
+            return 404, {"Content-Type": "text/plain"}, b"not found"
+        call = Call(method=method, params=params, headers=headers, path=route, at=time.monotonic(), body=body)
+        status, response_headers, response_body = self._answer(call)
+        call.status = status
+        self._record(call)
+        return status, response_headers, response_body
+
+    def _answer(self, call: Call) -> tuple[int, dict[str, str], bytes]:
+        scripted = self._take_script(call.method)
+        if scripted and scripted.status == 429:
+            return 429, {"Retry-After": str(scripted.retry_after), "Content-Type": "application/json"}, _json(
+                {"ok": False, "error": "ratelimited"}
+            )
+        if call.method == UPLOAD:
+            self._uploads[call.params["file_id"]] = call.body
+            return 200, {"Content-Type": "text/plain"}, f"OK - {len(call.body)}".encode()
+        if call.method == RESPONSE_URL:
+            problem = block_problem(call.params.get("blocks"))
+            if problem:
+                return 400, {"Content-Type": "text/plain"}, b"invalid_blocks"
+            return 200, {"Content-Type": "text/plain"}, b"ok"
+        if scripted and scripted.error:
+            return _api_error(scripted.error)
+        if _bearer(call) != self.token:
+            return _api_error("invalid_auth")
+        handler = getattr(self, "_api_" + call.method.replace(".", "_"), None)
+        if handler is None:
+            return _api_error("unknown_method")
+        return 200, {"Content-Type": "application/json"}, _json(handler(call.params))
+
+    # -- Web API methods --------------------------------------------------
+    def _api_auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "https://rates-desk.slack.com/",
+            "team": "Rates Desk",
+            "user": "deskbot",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": "B0DESKBOT",
+            "is_enterprise_install": False,
+        }
+
+    def _api_chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        error = self._channel_error(params.get("channel"), need_membership=True) or self._message_error(params)
+        if error:
+            return {"ok": False, "error": error}
+        ts = self._next_ts()
+        message = {"type": "message", "text": params.get("text", ""), "user": BOT_USER_ID, "ts": ts}
+        if params.get("thread_ts"):
+            message["thread_ts"] = params["thread_ts"]
+        return {"ok": True, "channel": params["channel"], "ts": ts, "message": message}
+
+    def _api_chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
+        error = self._channel_error(params.get("channel"), need_membership=True) or self._message_error(params)
+        if error:
+            return {"ok": False, "error": error}
+        if not params.get("user"):
+            return {"ok": False, "error": "user_not_in_channel"}
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _api_chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        error = self._channel_error(params.get("channel"), need_membership=True) or self._message_error(params)
+        if error:
+            return {"ok": False, "error": error}
+        if not params.get("ts"):
+            return {"ok": False, "error": "message_not_found"}
+        return {"ok": True, "channel": params["channel"], "ts": params["ts"], "text": params.get("text", "")}
+
+    def _api_conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self.channels.get(str(params.get("channel")))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        return {
+            "ok": True,
+            "channel": {"id": channel.id, "name": channel.name, "is_channel": True, "is_member": channel.bot_is_member},
+        }
+
+    def _api_users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = str(params.get("user", ""))
+        if not user.startswith(("U", "W")):
+            return {"ok": False, "error": "user_not_found"}
+        return {
+            "ok": True,
+            "user": {"id": user, "team_id": TEAM_ID, "name": user.lower(), "tz": "America/New_York", "is_admin": False},
+        }
+
+    def _api_files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not params.get("filename"):
+            return {"ok": False, "error": "invalid_arguments"}
+        try:
+            length = int(params.get("length", ""))
+        except ValueError:
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._ids):010d}"
+        self._pending_files[file_id] = {"name": params["filename"], "length": length, "alt_txt": params.get("alt_txt")}
+        return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
+
+    def _api_files_completeUploadExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        files = params.get("files")
+        files = json.loads(files) if isinstance(files, str) else files
+        if not files:
+            return {"ok": False, "error": "invalid_arguments"}
+        channel_id = params.get("channel_id")
+        if channel_id:
+            error = self._channel_error(channel_id, need_membership=True)
+            if error:
+                return {"ok": False, "error": error}
+        shared = []
+        for entry in files:
+            pending = self._pending_files.get(entry.get("id", ""))
+            if pending is None or entry["id"] not in self._uploads:
+                return {"ok": False, "error": "file_not_found"}
+            shared.append(
+                {
+                    "id": entry["id"],
+                    "name": pending["name"],
+                    "title": entry.get("title", pending["name"]),
+                    "size": len(self._uploads[entry["id"]]),
+                    "mimetype": "image/png",
+                }
+            )
+        return {"ok": True, "files": shared}
+
+    # -- helpers -----------------------------------------------------------
+    def _channel_error(self, channel_id: Any, *, need_membership: bool) -> str | None:
+        channel = self.channels.get(str(channel_id))
+        if channel is None:
+            return "channel_not_found"
+        if need_membership and not channel.bot_is_member:
+            return "not_in_channel"
+        return None
+
+    def _message_error(self, params: dict[str, Any]) -> str | None:
+        if not params.get("text") and not params.get("blocks"):
+            return "no_text"
+        return block_problem(params.get("blocks"))
+
+    def _next_ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ids):06d}"
+
+
+def block_problem(blocks: Any) -> str | None:
+    """`invalid_blocks` when Slack would refuse these blocks, else None."""
+    if blocks is None:
+        return None
+    if isinstance(blocks, str):
+        try:
+            blocks = json.loads(blocks)
+        except ValueError:
+            return "invalid_blocks"
+    if not isinstance(blocks, list) or len(blocks) > 50:
+        return "invalid_blocks"
+    for block in blocks:
+        if not isinstance(block, dict) or "type" not in block:
+            return "invalid_blocks"
+        text = block.get("text")
+        if block["type"] == "header" and (not text or text.get("type") != "plain_text" or len(text["text"]) > 150):
+            return "invalid_blocks"
+        if block["type"] == "section" and text is not None and not 1 <= len(text.get("text", "")) <= 3000:
+            return "invalid_blocks"
+    return None
+
+
+def _bearer(call: Call) -> str | None:
+    auth = call.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:]
+    token = call.params.get("token")
+    return str(token) if token else None
+
+
+def _parse_body(headers: dict[str, str], body: bytes) -> dict[str, Any]:
+    content_type = headers.get("content-type", "")
+    if not body:
+        return {}
+    if "application/json" in content_type:
+        return json.loads(body)
+    if "application/x-www-form-urlencoded" in content_type:
+        return {key: values[-1] for key, values in parse_qs(body.decode(), keep_blank_values=True).items()}
+    return {}
+
+
+def _api_error(error: str) -> tuple[int, dict[str, str], bytes]:
+    return 200, {"Content-Type": "application/json"}, _json({"ok": False, "error": error})
+
+
+def _json(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload).encode()
+
+
+def _handler_for(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            headers = {key.lower(): value for key, value in self.headers.items()}
+            status, response_headers, payload = standin.handle(self.path, headers, body)
+            self.send_response(status)
+            for key, value in response_headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_PUT = do_POST
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return Handler
