@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
@@ -25,10 +27,16 @@ def create_app(settings: Settings, registry: Registry, command_log: CommandLog, 
     """A Bolt app that verifies Slack's signatures and answers the slash command."""
     token, signing_secret = settings.require_slack()
     client = WebClient(token=token, base_url=settings.slack_api_url, retry_handlers=retry_handlers())
+    bolt_logger = logging.getLogger("slack_bolt")
+    bolt_logger.addFilter(_drop_token_unused_warning)
     try:
-        app = App(client=client, signing_secret=signing_secret, logger=logging.getLogger("slack_bolt"))
+        app = App(client=client, signing_secret=signing_secret, logger=bolt_logger)
     except BoltError as error:
-        raise ConfigError(f"SLACK_BOT_TOKEN was not accepted by Slack ({error})") from None
+        found = re.search(r"'error': '([a-z_]+)'", str(error))
+        reason = found.group(1) if found else str(error)
+        raise ConfigError(f"SLACK_BOT_TOKEN was not accepted by Slack (auth.test said {reason})") from None
+    except (SlackClientError, OSError) as error:
+        raise ConfigError(f"SLACK_API_URL: Slack could not be reached at {settings.slack_api_url} ({error})") from None
     handler = SlashCommandHandler(registry, SlackDelivery(client), command_log, clock)
     app.command(settings.slash_command)(handler)
     return app
@@ -69,3 +77,9 @@ class SlashCommandHandler:
                 duration_ms=int((time.monotonic() - started) * 1000),
             )
         )
+
+
+def _drop_token_unused_warning(record: logging.LogRecord) -> bool:
+    # Bolt warns when SLACK_BOT_TOKEN is in the environment and a client is given;
+    # the client is built from that same token, so the warning is noise.
+    return "`token` will be unused" not in record.getMessage()
