@@ -30,7 +30,11 @@ def create_app(settings: Settings, registry: Registry, command_log: CommandLog, 
     bolt_logger = logging.getLogger("slack_bolt")
     bolt_logger.addFilter(_drop_token_unused_warning)
     try:
-        app = App(client=client, signing_secret=signing_secret, logger=bolt_logger)
+        # Ack inline and run the work as a lazy listener in Bolt's thread pool:
+        # the 200 goes back without waiting on a worker thread.
+        app = App(
+            client=client, signing_secret=signing_secret, logger=bolt_logger, process_before_response=True
+        )
     except BoltError as error:
         found = re.search(r"'error': '([a-z_]+)'", str(error))
         reason = found.group(1) if found else str(error)
@@ -38,12 +42,17 @@ def create_app(settings: Settings, registry: Registry, command_log: CommandLog, 
     except (SlackClientError, OSError) as error:
         raise ConfigError(f"SLACK_API_URL: Slack could not be reached at {settings.slack_api_url} ({error})") from None
     handler = SlashCommandHandler(registry, SlackDelivery(client), command_log, clock)
-    app.command(settings.slash_command)(handler)
+    app.command(settings.slash_command)(ack=_acknowledge, lazy=[handler])
     return app
 
 
+def _acknowledge(ack: Ack) -> None:
+    """An empty 200: the answer follows through response_url."""
+    ack()
+
+
 class SlashCommandHandler:
-    """Acks at once (Slack gives up after 3 s), then answers via response_url."""
+    """Runs after the ack (Slack gives up after 3 s) and answers via response_url."""
 
     def __init__(self, registry: Registry, delivery: SlackDelivery, command_log: CommandLog, clock: Clock) -> None:
         self._registry = registry
@@ -51,8 +60,7 @@ class SlashCommandHandler:
         self._command_log = command_log
         self._clock = clock
 
-    def __call__(self, ack: Ack, command: dict[str, Any]) -> None:
-        ack()
+    def __call__(self, command: dict[str, Any]) -> None:
         started = time.monotonic()
         received_at = self._clock()
         text = command.get("text") or ""

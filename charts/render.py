@@ -15,6 +15,7 @@ from charts.specs import ChartRequest, LineChart  # noqa: E402
 
 _FIGSIZE = (8.0, 4.5)
 _DPI = 120
+_MARKER_MAX_POINTS = 60
 
 
 def render_png(request: ChartRequest) -> bytes:
@@ -30,7 +31,9 @@ def _render_line(chart: LineChart) -> bytes:
         for series in chart.series:
             xs = [point[0] for point in series.points]
             ys = [float("nan") if point[1] is None else point[1] for point in series.points]
-            ax.plot(xs, ys, label=series.label, linewidth=1.6)
+            # Markers keep a point between two gaps visible on short series.
+            marker = "o" if len(series.points) <= _MARKER_MAX_POINTS else None
+            ax.plot(xs, ys, label=series.label, linewidth=1.6, marker=marker, markersize=3)
         fig.suptitle(chart.title, x=0.01, ha="left", fontsize=12, fontweight="bold")
         if chart.subtitle:
             ax.set_title(chart.subtitle, loc="left", fontsize=9, color="#555555")
