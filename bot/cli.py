@@ -65,7 +65,8 @@ def ask(settings: Settings, clock: Clock, text: str, *, as_json: bool, out_dir: 
     ctx = CommandContext(now=clock(), slash_command=settings.slash_command)
     reply, _ref = execute(text, ctx, build_registry())
     stream = sys.stdout if reply.outcome is Outcome.OK else sys.stderr
-    print(json.dumps(reply.message_payload(), indent=2, ensure_ascii=False) if as_json else reply_as_text(reply), file=stream)
+    shown = json.dumps(reply.message_payload(), indent=2, ensure_ascii=False) if as_json else reply_as_text(reply)
+    print(shown, file=stream)
     _write_charts(reply, out_dir)
     return {Outcome.OK: EXIT_OK, Outcome.USAGE_ERROR: EXIT_USAGE}.get(reply.outcome, EXIT_FAILED)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from commands.context import DESK_TZ
 
@@ -12,7 +12,7 @@ Clock = Callable[[], datetime]
 
 def system_clock() -> datetime:
     """Now, in UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def parse_as_of(text: str) -> datetime:

@@ -126,7 +126,9 @@ class Settings(BaseSettings):
         if not token.startswith("xoxb-"):
             raise ConfigError("SLACK_BOT_TOKEN is malformed: a bot token starts with xoxb-.")
         if not secret:
-            raise ConfigError("SLACK_SIGNING_SECRET is not set: copy the Signing Secret from your Slack app's Basic Information.")
+            raise ConfigError(
+                "SLACK_SIGNING_SECRET is not set: copy the Signing Secret from your Slack app's Basic Information."
+            )
         app_token = _secret(self.slack_app_token)
         if app_token and not app_token.startswith("xapp-"):
             raise ConfigError("SLACK_APP_TOKEN is malformed: an app-level token starts with xapp-.")

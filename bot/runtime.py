@@ -6,8 +6,8 @@ import logging
 import signal
 from types import FrameType
 
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import Clock
 from bot.config import ConfigError, Settings

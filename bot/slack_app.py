@@ -32,9 +32,7 @@ def create_app(settings: Settings, registry: Registry, command_log: CommandLog, 
     try:
         # Ack inline and run the work as a lazy listener in Bolt's thread pool:
         # the 200 goes back without waiting on a worker thread.
-        app = App(
-            client=client, signing_secret=signing_secret, logger=bolt_logger, process_before_response=True
-        )
+        app = App(client=client, signing_secret=signing_secret, logger=bolt_logger, process_before_response=True)
     except BoltError as error:
         found = re.search(r"'error': '([a-z_]+)'", str(error))
         reason = found.group(1) if found else str(error)
@@ -43,7 +41,18 @@ def create_app(settings: Settings, registry: Registry, command_log: CommandLog, 
         raise ConfigError(f"SLACK_API_URL: Slack could not be reached at {settings.slack_api_url} ({error})") from None
     handler = SlashCommandHandler(registry, SlackDelivery(client), command_log, clock)
     app.command(settings.slash_command)(ack=_acknowledge, lazy=[handler])
+    app.event("app_uninstalled")(_log_uninstall)
+    app.event("tokens_revoked")(_log_uninstall)
     return app
+
+
+def _log_uninstall(event: dict[str, Any], body: dict[str, Any]) -> None:
+    """Say loudly that Slack will refuse our posts from now on."""
+    logger.warning(
+        "deskbot was removed from team %s (%s): posts will fail until reinstalled",
+        body.get("team_id"),
+        event.get("type"),
+    )
 
 
 def _acknowledge(ack: Ack) -> None:

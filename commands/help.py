@@ -7,10 +7,7 @@ from commands.context import CommandContext
 from commands.registry import Command, CommandArgs, Registry, UsageError
 from commands.reply import Outcome, Reply
 
-SHARING_NOTE = (
-    "Answers are visible only to you; add `--post` to share one with the channel. "
-    "Times are New York time."
-)
+SHARING_NOTE = "Answers are visible only to you; add `--post` to share one with the channel. Times are New York time."
 
 
 def help_command(registry: Registry) -> Command:

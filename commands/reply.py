@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from charts.specs import ChartRequest
 
 
-class Visibility(str, Enum):
+class Visibility(StrEnum):
     """Who sees a reply: only the asker, or the whole channel."""
 
     EPHEMERAL = "ephemeral"
     IN_CHANNEL = "in_channel"
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     """How a command ended; the CLI turns this into an exit code."""
 
     OK = "ok"
@@ -52,7 +52,5 @@ class Reply:
         payload: dict[str, Any] = {"text": self.text}
         if self.blocks:
             payload["blocks"] = list(self.blocks)
-        payload["response_type"] = (
-            Visibility.IN_CHANNEL.value if self.is_in_channel else Visibility.EPHEMERAL.value
-        )
+        payload["response_type"] = Visibility.IN_CHANNEL.value if self.is_in_channel else Visibility.EPHEMERAL.value
         return payload

@@ -44,9 +44,7 @@ def registry() -> Registry:
 @pytest.fixture
 def ctx() -> CommandContext:
     """Wednesday 9 April 2025, 13:05 New York: the 30-year reopening had just closed."""
-    return CommandContext(
-        now=datetime(2025, 4, 9, 13, 5, tzinfo=DESK_TZ), user_id="U0TRADER", channel_id="C0DESK"
-    )
+    return CommandContext(now=datetime(2025, 4, 9, 13, 5, tzinfo=DESK_TZ), user_id="U0TRADER", channel_id="C0DESK")
 
 
 @pytest.fixture(scope="session")

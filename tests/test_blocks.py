@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from charts.specs import LineChart
 from commands import blocks
 from commands.reply import Reply, Visibility
-from charts.specs import LineChart
 from tests.harness.slack_standin import block_problem
 
 
 def test_long_text_is_split_into_sections_without_losing_a_character():
-    lines = [f"{tenor:>4} {yield_:.3f}" + " " * 40 for tenor, yield_ in zip(range(600), range(600))]
+    lines = [f"{tenor:>4}Y {tenor / 100:.3f}%" + " " * 40 for tenor in range(600)]
     text = "\n".join(lines)
 
     made = blocks.sections(text)

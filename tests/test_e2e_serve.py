@@ -136,9 +136,8 @@ def test_commands_are_recorded_and_secrets_never_logged(bot: BotProcess, slack_m
     rows: list = []
     while time.monotonic() < deadline and not rows:
         with engine.connect() as connection:
-            rows = connection.execute(
-                text("SELECT user_id, channel_id, outcome, delivered FROM command_runs WHERE command_text = 'help help'")
-            ).all()
+            query = "SELECT user_id, channel_id, outcome, delivered FROM command_runs WHERE command_text = 'help help'"
+            rows = connection.execute(text(query)).all()
         time.sleep(0.05)
     engine.dispose()
     assert [tuple(row) for row in rows] == [("U0TRADER", "C0DESK", "ok", 1)]
@@ -146,3 +145,59 @@ def test_commands_are_recorded_and_secrets_never_logged(bot: BotProcess, slack_m
     log = bot.log()
     assert slack_module.token not in log
     assert SIGNING_SECRET not in log
+
+
+def test_socket_mode_acks_over_the_websocket_and_answers_at_the_response_url(tmp_path):
+    from urllib.parse import parse_qsl
+
+    from tests.harness.signing import slash_command_body
+    from tests.harness.socket_mode import SocketModeStandIn
+
+    with SocketModeStandIn() as socket, SlackStandIn() as slack:
+        slack.socket_mode_url = socket.url
+        env = {"SLACK_BOT_TOKEN": slack.token, "SLACK_API_URL": slack.api_url, "SLACK_APP_TOKEN": slack.app_token}
+        with BotProcess(env, workdir=tmp_path, wait_for_http=False) as bot:
+            socket.wait_for_connection()
+            payload = dict(parse_qsl(slash_command_body("help", slack.response_url("socket-1")).decode()))
+            sent_at = socket.send_envelope(
+                {"envelope_id": "env-1", "type": "slash_commands", "accepts_response_payload": True, "payload": payload}
+            )
+            acked_at, ack = socket.wait_for_ack("env-1")
+            reply = _wait_for_response(slack, "socket-1")[0].params
+
+            assert acked_at - sent_at < ACK_DEADLINE_SECONDS
+            assert ack["envelope_id"] == "env-1"
+            assert reply["blocks"][0]["text"]["text"] == "deskbot: Treasury desk commands"
+            assert slack.app_token not in bot.log()
+        assert [call.method for call in slack.calls][:2] == ["auth.test", "apps.connections.open"]
+
+
+def _signed_json_post(bot: BotProcess, payload: dict) -> httpx.Response:
+    from tests.harness.signing import signed_headers
+
+    body = json.dumps(payload).encode()
+    headers = {**signed_headers(SIGNING_SECRET, body), "Content-Type": "application/json"}
+    return httpx.post(bot.events_url, content=body, headers=headers)
+
+
+def test_events_url_verification_is_answered_with_the_challenge(bot: BotProcess):
+    response = _signed_json_post(bot, {"type": "url_verification", "token": "x", "challenge": "3eZbrw1aBm2rZgRN"})
+    assert response.status_code == 200
+    assert response.json() == {"challenge": "3eZbrw1aBm2rZgRN"}
+
+
+def test_uninstall_event_is_acknowledged_and_logged(bot: BotProcess):
+    envelope = {
+        "type": "event_callback",
+        "team_id": "T0DESK",
+        "api_app_id": "A0DESKBOT",
+        "event_id": "Ev0UNINSTALL",
+        "event_time": int(time.time()),
+        "event": {"type": "app_uninstalled"},
+    }
+    response = _signed_json_post(bot, envelope)
+    assert response.status_code == 200
+    deadline = time.monotonic() + 5
+    while "deskbot was removed from team T0DESK" not in bot.log() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "deskbot was removed from team T0DESK (app_uninstalled)" in bot.log()

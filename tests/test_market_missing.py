@@ -22,8 +22,15 @@ def test_missing_spellings(value):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(0, Decimal(0)), ("0", Decimal(0)), ("0.000000", Decimal("0.000000")), ("0E-10", Decimal("0E-10")),
-     ("5.290000", Decimal("5.29")), ("172849000000.000000", Decimal("172849000000")), (4.77, Decimal("4.77"))],
+    [
+        (0, Decimal(0)),
+        ("0", Decimal(0)),
+        ("0.000000", Decimal("0.000000")),
+        ("0E-10", Decimal("0E-10")),
+        ("5.290000", Decimal("5.29")),
+        ("172849000000.000000", Decimal("172849000000")),
+        (4.77, Decimal("4.77")),
+    ],
 )
 def test_zero_and_real_numbers_survive(value, expected):
     assert not is_missing(value)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bot.storage.command_log import CommandLog, CommandRecord
 from bot.storage.database import create_database
@@ -10,7 +10,7 @@ from bot.storage.database import create_database
 
 def _record(minute: int, **overrides) -> CommandRecord:  # type: ignore[no-untyped-def]
     fields = dict(
-        received_at=datetime(2025, 4, 9, 17, minute, tzinfo=timezone.utc),
+        received_at=datetime(2025, 4, 9, 17, minute, tzinfo=UTC),
         team_id="T0DESK",
         channel_id="C0DESK",
         user_id="U0TRADER",
@@ -26,7 +26,7 @@ def _record(minute: int, **overrides) -> CommandRecord:  # type: ignore[no-untyp
 
 def _as_utc(moment: datetime) -> datetime:
     # SQLite hands back naive datetimes; both backends store UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def test_commands_are_kept_newest_first_and_found_by_error_ref(database_url):
@@ -37,7 +37,7 @@ def test_commands_are_kept_newest_first_and_found_by_error_ref(database_url):
 
     recent = log.recent()
     assert [entry.command_text for entry in recent] == ["help nosuch", "yields", "help"]
-    assert _as_utc(recent[0].received_at) == datetime(2025, 4, 9, 17, 3, tzinfo=timezone.utc)
+    assert _as_utc(recent[0].received_at) == datetime(2025, 4, 9, 17, 3, tzinfo=UTC)
 
     failed = log.by_ref("K7QX2M")
     assert failed is not None
@@ -54,7 +54,7 @@ def test_tables_are_created_once_and_reopening_keeps_the_data(database_url):
 def test_a_failed_write_is_logged_and_does_not_raise(database_url, caplog):
     log = CommandLog(create_database(database_url))
     too_long_ref = "R" * 500  # longer than the column on PostgreSQL; SQLite accepts it
-    log.record(_record(7, error_ref=too_long_ref, received_at=datetime(2025, 4, 9, 17, 7, tzinfo=timezone.utc)))
+    log.record(_record(7, error_ref=too_long_ref, received_at=datetime(2025, 4, 9, 17, 7, tzinfo=UTC)))
     kept = [entry.error_ref for entry in log.recent()]
     if "postgresql" in database_url:
         assert kept == []
@@ -65,7 +65,7 @@ def test_a_failed_write_is_logged_and_does_not_raise(database_url, caplog):
 
 def test_recent_honours_the_limit(database_url):
     log = CommandLog(create_database(database_url))
-    start = datetime(2025, 4, 9, 12, 0, tzinfo=timezone.utc)
+    start = datetime(2025, 4, 9, 12, 0, tzinfo=UTC)
     for minute in range(5):
         log.record(_record(0, received_at=start + timedelta(minutes=minute), command_text=f"c{minute}"))
     assert [entry.command_text for entry in log.recent(limit=2)] == ["c4", "c3"]

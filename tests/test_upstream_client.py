@@ -10,9 +10,7 @@ from tests.harness.servers import free_port
 
 def test_reads_a_recorded_nyfed_payload_over_http(upstream):
     with UpstreamClient("NY Fed", upstream.base_url("nyfed")) as client:
-        body = client.get_json(
-            "/rates/secured/sofr/search.json", {"startDate": "2024-06-01", "endDate": "2024-06-06"}
-        )
+        body = client.get_json("/rates/secured/sofr/search.json", {"startDate": "2024-06-01", "endDate": "2024-06-06"})
 
     dates = [row["effectiveDate"] for row in body["refRates"]]
     assert dates == sorted(dates, reverse=True)  # newest first, as the API sends it

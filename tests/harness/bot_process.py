@@ -19,7 +19,14 @@ SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 class BotProcess:
     """Runs the real bot against local stand-ins; `events_url` is where Slack would POST."""
 
-    def __init__(self, env: dict[str, str], *, workdir: Path | None = None, startup_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        *,
+        workdir: Path | None = None,
+        startup_timeout: float = 30.0,
+        wait_for_http: bool = True,
+    ) -> None:
         self.port = free_port()
         self._workdir = workdir or Path(tempfile.mkdtemp(prefix="deskbot-e2e-"))
         self.log_path = self._workdir / "deskbot.log"
@@ -33,6 +40,7 @@ class BotProcess:
             **env,
         }
         self._startup_timeout = startup_timeout
+        self._wait_for_http = wait_for_http
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -52,7 +60,8 @@ class BotProcess:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        self._wait_until_healthy()
+        if self._wait_for_http:
+            self._wait_until_healthy()
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -57,6 +57,8 @@ class SlackStandIn:
     """Start with `with SlackStandIn() as slack:`; point the bot at `slack.api_url`."""
 
     token: str = "xoxb-test-token"
+    app_token: str = "xapp-1-A0DESKBOT-1-test"
+    socket_mode_url: str | None = None
     channels: dict[str, Channel] = field(
         default_factory=lambda: {
             "C0DESK": Channel("C0DESK", "rates-desk"),
@@ -105,11 +107,7 @@ class SlackStandIn:
     # -- inspection ------------------------------------------------------
     def calls_to(self, method: str, *, delivered_only: bool = True) -> list[Call]:
         with self._changed:
-            return [
-                call
-                for call in self.calls
-                if call.method == method and (not delivered_only or call.status == 200)
-            ]
+            return [call for call in self.calls if call.method == method and (not delivered_only or call.status == 200)]
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
         """Block until `count` successful calls to `method` arrived; fail loudly if not."""
@@ -159,8 +157,10 @@ class SlackStandIn:
     def _answer(self, call: Call) -> tuple[int, dict[str, str], bytes]:
         scripted = self._take_script(call.method)
         if scripted and scripted.status == 429:
-            return 429, {"Retry-After": str(scripted.retry_after), "Content-Type": "application/json"}, _json(
-                {"ok": False, "error": "ratelimited"}
+            return (
+                429,
+                {"Retry-After": str(scripted.retry_after), "Content-Type": "application/json"},
+                _json({"ok": False, "error": "ratelimited"}),
             )
         if call.method == UPLOAD:
             self._uploads[call.params["file_id"]] = call.body
@@ -172,7 +172,8 @@ class SlackStandIn:
             return 200, {"Content-Type": "text/plain"}, b"ok"
         if scripted and scripted.error:
             return _api_error(scripted.error)
-        if _bearer(call) != self.token:
+        expected_token = self.app_token if call.method == "apps.connections.open" else self.token
+        if _bearer(call) != expected_token:
             return _api_error("invalid_auth")
         handler = getattr(self, "_api_" + call.method.replace(".", "_"), None)
         if handler is None:
@@ -191,6 +192,11 @@ class SlackStandIn:
             "bot_id": "B0DESKBOT",
             "is_enterprise_install": False,
         }
+
+    def _api_apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        if self.socket_mode_url is None:
+            return {"ok": False, "error": "not_allowed_token_type"}
+        return {"ok": True, "url": self.socket_mode_url}
 
     def _api_chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         error = self._channel_error(params.get("channel"), need_membership=True) or self._message_error(params)

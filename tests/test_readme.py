@@ -1,0 +1,28 @@
+"""The README's first commands stay the ones CI runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _commands() -> list[str]:
+    lines = ROOT.joinpath("README.md").read_text().splitlines()[:12]
+    return [line.strip() for line in lines if line.startswith("    ")]
+
+
+def test_readme_opens_with_the_install_and_run_and_the_test_commands():
+    run, test = _commands()
+    assert run.endswith('deskbot ask "/deskbot help"')
+    assert test.endswith("pytest")
+
+
+def test_ci_runs_the_readme_test_command_verbatim():
+    _run, test = _commands()
+    ci_lines = [line.strip() for line in ROOT.joinpath(".ci", "run").read_text().splitlines()]
+    assert test in ci_lines
+
+
+def test_procfile_runs_the_bot():
+    assert ROOT.joinpath("Procfile").read_text().strip() == "web: deskbot serve"
