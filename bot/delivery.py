@@ -22,6 +22,7 @@ from commands.reply import Reply
 logger = logging.getLogger(__name__)
 
 CHANNEL_ACCESS_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+CHART_FAILED = "chart_failed"
 
 
 def retry_handlers() -> list[RetryHandler]:
@@ -75,8 +76,8 @@ class SlackDelivery:
     def upload_charts(self, channel_id: str, charts: tuple[ChartRequest, ...], thread_ts: str | None = None) -> None:
         """Render and share each chart; raises `ChartUploadError` when the channel refuses."""
         for chart in charts:
-            png = self._render(chart)
             try:
+                png = self._render(chart)
                 self._client.files_upload_v2(
                     channel=channel_id,
                     content=png,
@@ -89,6 +90,9 @@ class SlackDelivery:
                 reason = str(error.response.get("error", "unknown_error"))
                 logger.warning("chart upload to %s refused: %s", channel_id, reason)
                 raise ChartUploadError(reason) from None
+            except Exception:
+                logger.exception("chart %s could not be drawn or uploaded", chart.filename)
+                raise ChartUploadError(CHART_FAILED) from None
 
     def _send_to_response_url(self, response_url: str, payload: dict) -> bool:
         webhook = WebhookClient(response_url, timeout=10, retry_handlers=retry_handlers())
@@ -107,6 +111,8 @@ def chart_refused_reply(reason: str) -> Reply:
     """Tell the asker why the chart is missing and how to fix it."""
     if reason in CHANNEL_ACCESS_ERRORS:
         text = ":frame_with_picture: I can't post charts here yet: invite me with `/invite @deskbot`, then ask again."
+    elif reason == CHART_FAILED:
+        text = ":frame_with_picture: The chart could not be drawn or uploaded; the error has been logged."
     else:
         text = f":frame_with_picture: The chart could not be uploaded (Slack said `{reason}`)."
     return Reply(text=text, blocks=blocks.fit(blocks.sections(text)))

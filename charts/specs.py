@@ -6,7 +6,7 @@ described, tested and serialised before anything is rendered.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 
@@ -29,7 +29,7 @@ class LineChart:
     filename: str = "chart.png"
     alt_text: str = ""
     source_note: str = ""
-    kind: str = field(default="line", init=False)
 
 
+# Every kind of chart a reply can carry; grows into a union as kinds are added.
 ChartRequest = LineChart

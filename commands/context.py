@@ -21,8 +21,3 @@ class CommandContext:
     slash_command: str = "/deskbot"
     user_id: str | None = None
     channel_id: str | None = None
-
-    @property
-    def desk_now(self) -> datetime:
-        """`now` on the New York clock that Treasury markets keep."""
-        return self.now.astimezone(DESK_TZ)

@@ -114,3 +114,20 @@ def test_post_to_a_channel_the_bot_cannot_see_raises_slacks_error(delivery, slac
     with pytest.raises(SlackApiError) as raised:
         delivery.post("C0GONE", Reply(text="briefing"))
     assert raised.value.response["error"] == "channel_not_found"
+
+
+def test_a_chart_that_fails_to_draw_leaves_the_text_and_explains(slack):
+    def broken_renderer(chart):  # type: ignore[no-untyped-def]
+        raise ValueError("no data")
+
+    client = WebClient(token=slack.token, base_url=slack.api_url, retry_handlers=retry_handlers())
+    delivery = SlackDelivery(client, render=broken_renderer)
+
+    assert delivery.respond(slack.response_url("e"), Reply(text="30Y chart", charts=(CHART,)), "C0DESK") is True
+
+    texts = [post.params["text"] for post in slack.calls_to(RESPONSE_URL)]
+    assert texts == [
+        "30Y chart",
+        ":frame_with_picture: The chart could not be drawn or uploaded; the error has been logged.",
+    ]
+    assert slack.calls_to("files.getUploadURLExternal") == []

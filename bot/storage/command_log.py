@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 
 from sqlalchemy import select
@@ -38,7 +38,7 @@ class CommandLog:
     def record(self, entry: CommandRecord) -> None:
         try:
             with self._sessions.begin() as session:
-                session.add(CommandRun(**entry.__dict__))
+                session.add(CommandRun(**asdict(entry)))
         except Exception:
             logger.exception("could not record command run from user %s", entry.user_id)
 
@@ -58,14 +58,4 @@ class CommandLog:
 
 
 def _to_record(row: CommandRun) -> CommandRecord:
-    return CommandRecord(
-        received_at=row.received_at,
-        team_id=row.team_id,
-        channel_id=row.channel_id,
-        user_id=row.user_id,
-        command_text=row.command_text,
-        outcome=row.outcome,
-        error_ref=row.error_ref,
-        delivered=row.delivered,
-        duration_ms=row.duration_ms,
-    )
+    return CommandRecord(**{field.name: getattr(row, field.name) for field in fields(CommandRecord)})
