@@ -95,3 +95,22 @@ def test_serve_with_a_token_slack_rejects_says_so(tmp_path, slack):
         "deskbot: configuration error: SLACK_BOT_TOKEN was not accepted by Slack (auth.test said invalid_auth)"
     )
     assert "xoxb-revoked" not in result.stderr
+
+
+def test_charts_in_a_reply_are_written_as_png_files(tmp_path, capsys):
+    from datetime import date
+
+    from bot.cli import _write_charts
+    from charts.specs import LineChart, Series
+    from commands.reply import Reply
+
+    chart = LineChart(title="10Y", series=(Series("10Y", ((date(2025, 4, 8), 4.26), (date(2025, 4, 9), 4.34))),))
+    reply = Reply(text="10Y", charts=(chart,))
+
+    _write_charts(reply, None)
+    assert "1 chart(s) not written: pass --out DIR to save them" in capsys.readouterr().err
+
+    _write_charts(reply, tmp_path / "charts")
+    written = tmp_path / "charts" / "chart.png"
+    assert written.read_bytes().startswith(b"\x89PNG")
+    assert f"chart written to {written}" in capsys.readouterr().err
