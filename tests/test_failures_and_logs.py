@@ -42,12 +42,12 @@ def test_refs_differ_between_failures(ctx):
 
 def test_token_shaped_strings_and_known_secrets_are_redacted():
     line = (
-        "posting with xoxb-1234567890-0987654321-AbCdEfGhIjKl and xapp-1-A0DESK-123-abc, "
+        "posting with xoxb-test-fake-AbCdEfGhIjKl and xapp-test-fake-abc, "
         "url https://api.stlouisfed.org/fred/series/observations?series_id=SOFR&api_key=abcdef0123456789 "
         "reply to https://hooks.slack.com/commands/T0DESK/123/secretpart signing s3cr3t-signing"
     )
     cleaned = redact(line, ["s3cr3t-signing"])
-    for secret in ("xoxb-1234567890", "xapp-1-A0DESK", "abcdef0123456789", "secretpart", "s3cr3t-signing"):
+    for secret in ("xoxb-test-fake", "xapp-test-fake", "abcdef0123456789", "secretpart", "s3cr3t-signing"):
         assert secret not in cleaned
     assert "series_id=SOFR&api_key=" + REDACTED in cleaned
     assert cleaned.count(REDACTED) == 5

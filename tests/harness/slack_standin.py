@@ -57,7 +57,7 @@ class SlackStandIn:
     """Start with `with SlackStandIn() as slack:`; point the bot at `slack.api_url`."""
 
     token: str = "xoxb-test-token"
-    app_token: str = "xapp-1-A0DESKBOT-1-test"
+    app_token: str = "xapp-test-app-token"
     socket_mode_url: str | None = None
     channels: dict[str, Channel] = field(
         default_factory=lambda: {
