@@ -24,11 +24,6 @@ def _record(minute: int, **overrides) -> CommandRecord:  # type: ignore[no-untyp
     return CommandRecord(**fields)
 
 
-def _as_utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; both backends store UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def test_commands_are_kept_newest_first_and_found_by_error_ref(database_url):
     log = CommandLog(create_database(database_url))
     log.record(_record(1))
@@ -37,7 +32,8 @@ def test_commands_are_kept_newest_first_and_found_by_error_ref(database_url):
 
     recent = log.recent()
     assert [entry.command_text for entry in recent] == ["help nosuch", "yields", "help"]
-    assert _as_utc(recent[0].received_at) == datetime(2025, 4, 9, 17, 3, tzinfo=UTC)
+    assert recent[0].received_at == datetime(2025, 4, 9, 17, 3, tzinfo=UTC)
+    assert recent[0].received_at.utcoffset() is not None
 
     failed = log.by_ref("K7QX2M")
     assert failed is not None

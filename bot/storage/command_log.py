@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass, fields
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -58,4 +58,7 @@ class CommandLog:
 
 
 def _to_record(row: CommandRun) -> CommandRecord:
-    return CommandRecord(**{field.name: getattr(row, field.name) for field in fields(CommandRecord)})
+    values = {field.name: getattr(row, field.name) for field in fields(CommandRecord)}
+    if values["received_at"].tzinfo is None:  # SQLite drops the zone; both backends store UTC
+        values["received_at"] = values["received_at"].replace(tzinfo=UTC)
+    return CommandRecord(**values)
