@@ -33,20 +33,6 @@ def bot(slack_module: SlackStandIn, tmp_path_factory: pytest.TempPathFactory) ->
         yield process
 
 
-def _response_posts(slack: SlackStandIn, key: str) -> list:
-    return [call for call in slack.calls_to(RESPONSE_URL) if call.path.endswith("/" + key)]
-
-
-def _wait_for_response(slack: SlackStandIn, key: str, timeout: float = 10.0) -> list:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        posts = _response_posts(slack, key)
-        if posts:
-            return posts
-        time.sleep(0.05)
-    raise AssertionError(f"no reply arrived at response_url {key}")
-
-
 def test_signed_help_is_acked_fast_and_answered_at_the_response_url(bot: BotProcess, slack_module: SlackStandIn):
     started = time.monotonic()
     response = send_slash_command(bot.events_url, SIGNING_SECRET, "help", slack_module.response_url("help-1"))
@@ -54,7 +40,7 @@ def test_signed_help_is_acked_fast_and_answered_at_the_response_url(bot: BotProc
 
     assert response.status_code == 200
     assert elapsed < ACK_DEADLINE_SECONDS
-    reply = _wait_for_response(slack_module, "help-1")[0].params
+    reply = slack_module.wait_for(RESPONSE_URL, key="help-1")[0].params
     assert reply["response_type"] == "ephemeral"
     assert reply["blocks"][0]["type"] == "header"
     shown = json.dumps(reply["blocks"])
@@ -68,13 +54,13 @@ def test_post_flag_shares_the_answer_in_channel(bot: BotProcess, slack_module: S
     response = send_slash_command(bot.events_url, SIGNING_SECRET, "help --post", slack_module.response_url("post-1"))
 
     assert response.status_code == 200
-    assert _wait_for_response(slack_module, "post-1")[0].params["response_type"] == "in_channel"
+    assert slack_module.wait_for(RESPONSE_URL, key="post-1")[0].params["response_type"] == "in_channel"
 
 
 def test_bad_command_gets_a_private_usage_message(bot: BotProcess, slack_module: SlackStandIn):
     send_slash_command(bot.events_url, SIGNING_SECRET, "yeilds 10y", slack_module.response_url("bad-1"))
 
-    reply = _wait_for_response(slack_module, "bad-1")[0].params
+    reply = slack_module.wait_for(RESPONSE_URL, key="bad-1")[0].params
     assert reply["response_type"] == "ephemeral"
     assert "I don't know the command `yeilds`" in reply["text"]
     assert "/deskbot help" in reply["text"]
@@ -102,7 +88,7 @@ def test_requests_that_are_not_from_slack_get_401_and_no_reply(bot: BotProcess, 
 
     assert response.status_code == 401
     time.sleep(1.0)
-    assert _response_posts(slack_module, key) == []
+    assert slack_module.calls_to(RESPONSE_URL, key=key) == []
 
 
 def test_rate_limited_response_url_is_retried_after_retry_after_and_delivered_once(
@@ -112,13 +98,13 @@ def test_rate_limited_response_url_is_retried_after_retry_after_and_delivered_on
     response = send_slash_command(bot.events_url, SIGNING_SECRET, "help", slack_module.response_url("limited-1"))
     assert response.status_code == 200
 
-    delivered = _wait_for_response(slack_module, "limited-1")
+    delivered = slack_module.wait_for(RESPONSE_URL, key="limited-1")
     time.sleep(1.5)  # a duplicate would arrive within this window
-    attempts = [call for call in slack_module.calls if call.path.endswith("/limited-1")]
+    attempts = slack_module.calls_to(RESPONSE_URL, key="limited-1", delivered_only=False)
 
     assert [call.status for call in attempts] == [429, 200]
     assert attempts[1].at - attempts[0].at >= 1.0
-    assert len(_response_posts(slack_module, "limited-1")) == len(delivered) == 1
+    assert len(slack_module.calls_to(RESPONSE_URL, key="limited-1")) == len(delivered) == 1
 
 
 def test_health_check_and_unknown_paths(bot: BotProcess):
@@ -128,7 +114,7 @@ def test_health_check_and_unknown_paths(bot: BotProcess):
 
 def test_commands_are_recorded_and_secrets_never_logged(bot: BotProcess, slack_module: SlackStandIn):
     send_slash_command(bot.events_url, SIGNING_SECRET, "help help", slack_module.response_url("audit-1"))
-    _wait_for_response(slack_module, "audit-1")
+    slack_module.wait_for(RESPONSE_URL, key="audit-1")
 
     database = Path(bot.log_path.parent / "data" / "deskbot.sqlite3")
     engine = create_engine(f"sqlite:///{database}")
@@ -163,7 +149,7 @@ def test_socket_mode_acks_over_the_websocket_and_answers_at_the_response_url(tmp
                 {"envelope_id": "env-1", "type": "slash_commands", "accepts_response_payload": True, "payload": payload}
             )
             acked_at, ack = socket.wait_for_ack("env-1")
-            reply = _wait_for_response(slack, "socket-1")[0].params
+            reply = slack.wait_for(RESPONSE_URL, key="socket-1")[0].params
 
             assert acked_at - sent_at < ACK_DEADLINE_SECONDS
             assert ack["envelope_id"] == "env-1"

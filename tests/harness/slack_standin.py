@@ -105,16 +105,17 @@ class SlackStandIn:
         self._scripted[method].append(_Scripted(status=429, retry_after=retry_after))
 
     # -- inspection ------------------------------------------------------
-    def calls_to(self, method: str, *, delivered_only: bool = True) -> list[Call]:
+    def calls_to(self, method: str, *, key: str | None = None, delivered_only: bool = True) -> list[Call]:
+        """Calls to `method`; `key` narrows response_url posts to one command's URL."""
         with self._changed:
-            return [call for call in self.calls if call.method == method and (not delivered_only or call.status == 200)]
+            return self._matching(method, key, delivered_only)
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0, *, key: str | None = None) -> list[Call]:
         """Block until `count` successful calls to `method` arrived; fail loudly if not."""
         deadline = time.monotonic() + timeout
         with self._changed:
             while True:
-                calls = [call for call in self.calls if call.method == method and call.status == 200]
+                calls = self._matching(method, key, delivered_only=True)
                 if len(calls) >= count:
                     return calls
                 remaining = deadline - time.monotonic()
@@ -122,6 +123,15 @@ class SlackStandIn:
                     seen = [(call.method, call.status) for call in self.calls]
                     raise AssertionError(f"expected {count} call(s) to {method} within {timeout}s; saw {seen}")
                 self._changed.wait(remaining)
+
+    def _matching(self, method: str, key: str | None, delivered_only: bool) -> list[Call]:
+        return [
+            call
+            for call in self.calls
+            if call.method == method
+            and (key is None or call.path.endswith("/" + key))
+            and (not delivered_only or call.status == 200)
+        ]
 
     def uploaded_bytes(self, file_id: str) -> bytes:
         return self._uploads[file_id]
