@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+from tests.harness.bot_process import clean_environment
 
 
 def run_deskbot(*args: str, env: dict[str, str] | None = None, cwd: Path) -> subprocess.CompletedProcess[str]:
-    clean = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "DESKBOT_", "FRED_"))}
-    clean.pop("PORT", None)
-    clean["PYTHONPATH"] = str(PROJECT_ROOT)
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
-        env={**clean, **(env or {})},
+        env={**clean_environment(), **(env or {})},
         cwd=cwd,
         capture_output=True,
         text=True,

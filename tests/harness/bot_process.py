@@ -31,7 +31,7 @@ class BotProcess:
         self._workdir = workdir or Path(tempfile.mkdtemp(prefix="deskbot-e2e-"))
         self.log_path = self._workdir / "deskbot.log"
         self._env = {
-            **_clean_environment(),
+            **clean_environment(),
             "PORT": str(self.port),
             "DESKBOT_BIND": "127.0.0.1",
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
@@ -98,7 +98,7 @@ class BotProcess:
         raise RuntimeError(f"deskbot did not become healthy in {self._startup_timeout}s:\n{self.log()}")
 
 
-def _clean_environment() -> dict[str, str]:
+def clean_environment() -> dict[str, str]:
     """The current environment without any real Slack or deskbot settings."""
     project_root = str(Path(__file__).resolve().parents[2])
     env = {
