@@ -209,9 +209,8 @@ class SlackStandIn:
         return {"ok": True, "url": self.socket_mode_url}
 
     def _api_chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
-        error = self._channel_error(params.get("channel"), need_membership=True) or self._message_error(params)
-        if error:
-            return {"ok": False, "error": error}
+        if refusal := self._refuse_message(params):
+            return refusal
         ts = self._next_ts()
         message = {"type": "message", "text": params.get("text", ""), "user": BOT_USER_ID, "ts": ts}
         if params.get("thread_ts"):
@@ -219,17 +218,15 @@ class SlackStandIn:
         return {"ok": True, "channel": params["channel"], "ts": ts, "message": message}
 
     def _api_chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
-        error = self._channel_error(params.get("channel"), need_membership=True) or self._message_error(params)
-        if error:
-            return {"ok": False, "error": error}
+        if refusal := self._refuse_message(params):
+            return refusal
         if not params.get("user"):
             return {"ok": False, "error": "user_not_in_channel"}
         return {"ok": True, "message_ts": self._next_ts()}
 
     def _api_chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
-        error = self._channel_error(params.get("channel"), need_membership=True) or self._message_error(params)
-        if error:
-            return {"ok": False, "error": error}
+        if refusal := self._refuse_message(params):
+            return refusal
         if not params.get("ts"):
             return {"ok": False, "error": "message_not_found"}
         return {"ok": True, "channel": params["channel"], "ts": params["ts"], "text": params.get("text", "")}
@@ -298,10 +295,14 @@ class SlackStandIn:
             return "not_in_channel"
         return None
 
-    def _message_error(self, params: dict[str, Any]) -> str | None:
-        if not params.get("text") and not params.get("blocks"):
-            return "no_text"
-        return block_problem(params.get("blocks"))
+    def _refuse_message(self, params: dict[str, Any]) -> dict[str, Any] | None:
+        """Slack's error answer for a message it would not post, or None."""
+        error = self._channel_error(params.get("channel"), need_membership=True)
+        if error is None and not params.get("text") and not params.get("blocks"):
+            error = "no_text"
+        if error is None:
+            error = block_problem(params.get("blocks"))
+        return None if error is None else {"ok": False, "error": error}
 
     def _next_ts(self) -> str:
         return f"{int(time.time())}.{next(self._ids):06d}"
