@@ -14,9 +14,9 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.execution import execute
 from bot.logs import configure_logging
 from bot.text_render import reply_as_text
+from bot.wiring import wire
 from charts.render import render_png
 from commands.context import CommandContext
-from commands.dispatch import build_registry
 from commands.reply import Outcome, Reply
 
 EXIT_OK = 0
@@ -62,8 +62,9 @@ def _parser() -> argparse.ArgumentParser:
 def ask(settings: Settings, clock: Clock, text: str, *, as_json: bool, out_dir: Path | None) -> int:
     """Run one command through the same path as Slack and print the answer."""
     configure_logging("WARNING", settings.secrets())
-    ctx = CommandContext(now=clock(), slash_command=settings.slash_command)
-    reply, _ref = execute(text, ctx, build_registry())
+    wired = wire(settings)
+    ctx = CommandContext(now=clock(), slash_command=settings.slash_command, short_commands=settings.short_command_map)
+    reply, _ref = execute(text, ctx, wired.registry)
     stream = sys.stdout if reply.outcome is Outcome.OK else sys.stderr
     shown = json.dumps(reply.message_payload(), indent=2, ensure_ascii=False) if as_json else reply_as_text(reply)
     print(shown, file=stream)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from commands.context import DESK_TZ
+from market.tz import DESK_TZ
 
 Clock = Callable[[], datetime]
 

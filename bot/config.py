@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     fred_url: str = Field("https://api.stlouisfed.org/fred", validation_alias="DESKBOT_FRED_URL")
     fred_api_key: SecretStr | None = Field(None, validation_alias="FRED_API_KEY")
     cftc_url: str = Field("https://publicreporting.cftc.gov/resource", validation_alias="DESKBOT_CFTC_URL")
+    desk_feed_url: str | None = Field(None, validation_alias="DESKBOT_DESK_FEED_URL")
+    wi_feed_url: str | None = Field(None, validation_alias="DESKBOT_WI_FEED_URL")
+    short_commands: str = Field(
+        "/yields=yields,/curve=curve,/auction=auction,/funding=funding,/basis=basis",
+        validation_alias="DESKBOT_SHORT_COMMANDS",
+    )
 
     @field_validator(
         "treasurydirect_url",
@@ -94,6 +100,17 @@ class Settings(BaseSettings):
         if not value.startswith("/") or " " in value:
             raise ValueError(f"must look like /deskbot (got {value!r})")
         return value
+
+    @field_validator("short_commands")
+    @classmethod
+    def _short_commands(cls, value: str) -> str:
+        parse_short_commands(value)
+        return value
+
+    @property
+    def short_command_map(self) -> dict[str, str]:
+        """Slash command name → deskbot subcommand, e.g. `/yields` → `yields`."""
+        return parse_short_commands(self.short_commands)
 
     @field_validator("log_level")
     @classmethod
@@ -138,6 +155,21 @@ class Settings(BaseSettings):
         """Every secret value, for scrubbing from logs."""
         values = (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token, self.fred_api_key)
         return [value.get_secret_value() for value in values if value is not None and value.get_secret_value()]
+
+
+def parse_short_commands(value: str) -> dict[str, str]:
+    """`/yields=yields,/tsy-curve=curve` (or just `/yields`) as a map; `none` turns them off."""
+    mapping: dict[str, str] = {}
+    if value.strip().lower() in ("", "none", "off"):
+        return mapping
+    for item in value.split(","):
+        name, eq, sub = item.strip().partition("=")
+        name = name.strip()
+        sub = (sub if eq else name.lstrip("/")).strip().lower()
+        if not name.startswith("/") or " " in name or len(name) < 2 or not sub:
+            raise ValueError(f"each entry must look like /yields=yields (got {item.strip()!r})")
+        mapping[name.lower()] = sub
+    return mapping
 
 
 def _secret(value: SecretStr | None) -> str:

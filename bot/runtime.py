@@ -6,28 +6,20 @@ import logging
 import signal
 from types import FrameType
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot.clock import Clock
-from bot.config import ConfigError, Settings
+from bot.config import Settings
 from bot.http_server import serve_http
 from bot.slack_app import create_app
 from bot.storage.command_log import CommandLog
-from bot.storage.database import create_database
-from commands.dispatch import build_registry
+from bot.wiring import wire
 
 logger = logging.getLogger(__name__)
 
 
 def run_bot(settings: Settings, clock: Clock) -> None:
     """Open storage, connect to Slack, then serve until SIGTERM or Ctrl-C."""
-    try:
-        sessions = create_database(settings.resolved_database_url)
-    except SQLAlchemyError as error:
-        shown = make_url(settings.resolved_database_url).render_as_string(hide_password=True)
-        raise ConfigError(f"DESKBOT_DATABASE_URL: cannot open {shown} ({type(error).__name__})") from None
-    app = create_app(settings, build_registry(), CommandLog(sessions), clock)
+    wired = wire(settings)
+    app = create_app(settings, wired.registry, CommandLog(wired.sessions), clock)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         if settings.slack_app_token is not None:

@@ -39,8 +39,10 @@ def create_app(settings: Settings, registry: Registry, command_log: CommandLog, 
         raise ConfigError(f"SLACK_BOT_TOKEN was not accepted by Slack (auth.test said {reason})") from None
     except (SlackClientError, OSError) as error:
         raise ConfigError(f"SLACK_API_URL: Slack could not be reached at {settings.slack_api_url} ({error})") from None
-    handler = SlashCommandHandler(registry, SlackDelivery(client), command_log, clock)
-    app.command(settings.slash_command)(ack=_acknowledge, lazy=[handler])
+    short_commands = {name: sub for name, sub in settings.short_command_map.items() if registry.get(sub)}
+    handler = SlashCommandHandler(registry, SlackDelivery(client), command_log, clock, short_commands)
+    for name in (settings.slash_command, *short_commands):
+        app.command(name)(ack=_acknowledge, lazy=[handler])
     app.event("app_uninstalled")(_log_uninstall)
     app.event("tokens_revoked")(_log_uninstall)
     return app
@@ -63,8 +65,16 @@ def _acknowledge(ack: Ack) -> None:
 class SlashCommandHandler:
     """Runs after the ack (Slack gives up after 3 s) and answers via response_url."""
 
-    def __init__(self, registry: Registry, delivery: SlackDelivery, command_log: CommandLog, clock: Clock) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        delivery: SlackDelivery,
+        command_log: CommandLog,
+        clock: Clock,
+        short_commands: dict[str, str] | None = None,
+    ) -> None:
         self._registry = registry
+        self._short_commands = short_commands or {}
         self._delivery = delivery
         self._command_log = command_log
         self._clock = clock
@@ -78,6 +88,7 @@ class SlashCommandHandler:
             slash_command=command.get("command") or "/deskbot",
             user_id=command.get("user_id"),
             channel_id=command.get("channel_id"),
+            short_commands=self._short_commands,
         )
         reply, ref = execute(text, ctx, self._registry)
         delivered = self._delivery.respond(command["response_url"], reply, ctx.channel_id)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from typing import Any
 
 import matplotlib
 
@@ -10,43 +12,137 @@ matplotlib.use("Agg")
 
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
-from charts.specs import ChartRequest, LineChart  # noqa: E402
+from charts.specs import CategoryChart, ChartRequest, LineChart, Threshold  # noqa: E402
 
 _FIGSIZE = (8.0, 4.5)
 _DPI = 120
 _MARKER_MAX_POINTS = 60
+_SHADE_COLOUR = "#f4b183"
+_THRESHOLD_COLOUR = "#c00000"
 
 
 def render_png(request: ChartRequest) -> bytes:
     """Draw `request` and return the PNG file's bytes."""
-    if isinstance(request, LineChart):
-        return _render_line(request)
-    raise TypeError(f"no renderer for chart kind {type(request).__name__}")
+    renderer = _RENDERERS.get(type(request))
+    if renderer is None:
+        raise TypeError(f"no renderer for chart kind {type(request).__name__}")
+    return renderer(request)
 
 
 def _render_line(chart: LineChart) -> bytes:
     fig, ax = plt.subplots(figsize=_FIGSIZE, dpi=_DPI)
     try:
+        right: Axes | None = None
+        handles: list[Any] = []
+        for band in chart.bands:
+            xs = [point[0] for point in band.points]
+            low = [_nan(point[1]) for point in band.points]
+            high = [_nan(point[2]) for point in band.points]
+            handles.append(ax.fill_between(xs, low, high, alpha=0.25, label=band.label, linewidth=0))
         for series in chart.series:
+            target = ax
+            if series.right_axis:
+                right = right or ax.twinx()
+                target = right
             xs = [point[0] for point in series.points]
-            ys = [float("nan") if point[1] is None else point[1] for point in series.points]
-            # Markers keep a point between two gaps visible on short series.
-            marker = "o" if len(series.points) <= _MARKER_MAX_POINTS else None
-            ax.plot(xs, ys, label=series.label, linewidth=1.6, marker=marker, markersize=3)
-        fig.suptitle(chart.title, x=0.01, ha="left", fontsize=12, fontweight="bold")
-        if chart.subtitle:
-            ax.set_title(chart.subtitle, loc="left", fontsize=9, color="#555555")
-        ax.set_ylabel(chart.y_label)
-        ax.grid(True, color="#dddddd", linewidth=0.6)
+            ys = [_nan(point[1]) for point in series.points]
+            if series.style == "bar":
+                handles.append(target.bar(xs, ys, label=series.label, alpha=0.5, color="#7f7f7f", width=1.0))
+            elif series.style == "step":
+                (line,) = target.step(xs, ys, where="post", label=series.label, linewidth=1.4)
+                handles.append(line)
+            else:
+                # Markers keep a point between two gaps visible on short series.
+                marker = "o" if len(series.points) <= _MARKER_MAX_POINTS else None
+                (line,) = target.plot(xs, ys, label=series.label, linewidth=1.6, marker=marker, markersize=3)
+                handles.append(line)
+        for shade in chart.shades:
+            ax.axvspan(shade.start, shade.end, color=_SHADE_COLOUR, alpha=0.35, linewidth=0)
+            ax.annotate(
+                shade.label,
+                xy=(shade.start, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(2, -12),
+                textcoords="offset points",
+                fontsize=8,
+                color="#8a3b00",
+                ha="right" if _in_right_half(ax, shade.start) else "left",
+            )
+        for threshold in chart.thresholds:
+            _draw_threshold(right if threshold.right_axis and right is not None else ax, threshold)
+        _decorate(fig, ax, chart.title, chart.subtitle, chart.y_label, chart.source_note)
+        if right is not None and chart.right_y_label:
+            right.set_ylabel(chart.right_y_label)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
-        if len(chart.series) > 1:
-            ax.legend(frameon=False, fontsize=9)
-        if chart.source_note:
-            fig.text(0.01, 0.01, chart.source_note, fontsize=7, color="#777777")
-        fig.tight_layout()
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png")
-        return buffer.getvalue()
+        if len(handles) > 1:
+            ax.legend(handles=handles, frameon=False, fontsize=9, loc="best")
+        return _png(fig)
     finally:
         plt.close(fig)
+
+
+def _render_category(chart: CategoryChart) -> bytes:
+    fig, ax = plt.subplots(figsize=_FIGSIZE, dpi=_DPI)
+    try:
+        xs = list(chart.positions) if chart.positions else list(range(len(chart.categories)))
+        for series in chart.series:
+            ax.plot(xs, [_nan(value) for value in series.values], label=series.label, marker="o", markersize=3.5)
+        ax.set_xticks(xs)
+        ax.set_xticklabels(chart.categories, fontsize=8)
+        for threshold in chart.thresholds:
+            _draw_threshold(ax, threshold)
+        _decorate(fig, ax, chart.title, chart.subtitle, chart.y_label, chart.source_note)
+        if len(chart.series) > 1:
+            ax.legend(frameon=False, fontsize=9, loc="best")
+        return _png(fig)
+    finally:
+        plt.close(fig)
+
+
+def _draw_threshold(ax: Axes, threshold: Threshold) -> None:
+    ax.axhline(threshold.value, color=_THRESHOLD_COLOUR, linestyle="--", linewidth=1.0)
+    ax.annotate(
+        threshold.label,
+        xy=(1.0, threshold.value),
+        xycoords=("axes fraction", "data"),
+        xytext=(-2, 3),
+        textcoords="offset points",
+        fontsize=8,
+        color=_THRESHOLD_COLOUR,
+        ha="right",
+    )
+
+
+def _decorate(fig: Figure, ax: Axes, title: str, subtitle: str, y_label: str, source_note: str) -> None:
+    fig.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold")
+    if subtitle:
+        ax.set_title(subtitle, loc="left", fontsize=9, color="#555555")
+    ax.set_ylabel(y_label)
+    ax.grid(True, color="#dddddd", linewidth=0.6)
+    if source_note:
+        fig.text(0.01, 0.01, source_note, fontsize=7, color="#777777")
+    fig.tight_layout(rect=(0, 0.03 if source_note else 0, 1, 1))
+
+
+def _in_right_half(ax: Axes, x: Any) -> bool:
+    low, high = ax.get_xlim()
+    return bool(mdates.date2num(x) > (low + high) / 2)
+
+
+def _nan(value: float | None) -> float:
+    return float("nan") if value is None else value
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+_RENDERERS: dict[type, Callable[[Any], bytes]] = {
+    LineChart: _render_line,
+    CategoryChart: _render_category,
+}

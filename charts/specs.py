@@ -16,11 +16,40 @@ class Series:
 
     label: str
     points: tuple[tuple[date, float | None], ...]
+    # Draw on a second y axis on the right (e.g. $bn under a rate in %).
+    right_axis: bool = False
+    style: str = "line"  # "line", "step" or "bar"
+
+
+@dataclass(frozen=True)
+class Shade:
+    """A labelled date window to highlight (e.g. the rare move)."""
+
+    start: date
+    end: date
+    label: str
+
+
+@dataclass(frozen=True)
+class Band:
+    """A filled range between two series of values on the same dates (e.g. 1st-99th percentile)."""
+
+    label: str
+    points: tuple[tuple[date, float | None, float | None], ...]
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A horizontal reference line (e.g. a flag threshold) with its label."""
+
+    value: float
+    label: str
+    right_axis: bool = False
 
 
 @dataclass(frozen=True)
 class LineChart:
-    """A time-series line chart, one line per series."""
+    """A time-series chart, one line per series, with optional shading, bands and thresholds."""
 
     title: str
     series: tuple[Series, ...]
@@ -29,7 +58,36 @@ class LineChart:
     filename: str = "chart.png"
     alt_text: str = ""
     source_note: str = ""
+    shades: tuple[Shade, ...] = ()
+    bands: tuple[Band, ...] = ()
+    thresholds: tuple[Threshold, ...] = ()
+    right_y_label: str = ""
 
 
-# Every kind of chart a reply can carry; grows into a union as kinds are added.
-ChartRequest = LineChart
+@dataclass(frozen=True)
+class CategorySeries:
+    """One named line over categories (e.g. a curve on one date); `None` leaves a gap."""
+
+    label: str
+    values: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class CategoryChart:
+    """Lines over ordered categories (tenors, auctions) rather than dates."""
+
+    title: str
+    categories: tuple[str, ...]
+    series: tuple[CategorySeries, ...]
+    y_label: str = ""
+    subtitle: str = ""
+    filename: str = "chart.png"
+    alt_text: str = ""
+    source_note: str = ""
+    # Positions on the x axis (e.g. years to maturity); evenly spaced when empty.
+    positions: tuple[float, ...] = ()
+    thresholds: tuple[Threshold, ...] = ()
+
+
+# Every kind of chart a reply can carry.
+ChartRequest = LineChart | CategoryChart

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-DESK_TZ = ZoneInfo("America/New_York")
+from market.tz import DESK_TZ
+
+__all__ = ["DESK_TZ", "CommandContext"]
 
 
 @dataclass(frozen=True)
@@ -21,3 +23,5 @@ class CommandContext:
     slash_command: str = "/deskbot"
     user_id: str | None = None
     channel_id: str | None = None
+    # Short slash commands of their own (`/yields` → `yields`), as configured.
+    short_commands: Mapping[str, str] = field(default_factory=dict)

@@ -9,12 +9,16 @@ from commands.context import CommandContext
 from commands.help import command_help, help_command, usage_reply
 from commands.registry import Registry, UsageError
 from commands.reply import Reply
+from commands.services import Services
 
 DEFAULT_COMMAND = "help"
 
 
-def build_registry() -> Registry:
-    """Every command deskbot answers, in the order help lists them."""
+def build_registry(services: Services | None = None) -> Registry:
+    """Every command deskbot answers, in the order help lists them.
+
+    Without `services` only `help` is answered (enough to print usage).
+    """
     registry = Registry()
     registry.add(help_command(registry))
     return registry
@@ -26,7 +30,7 @@ def answer(text: str, ctx: CommandContext, registry: Registry) -> Reply:
     Unexpected errors propagate: the caller logs them with a reference.
     """
     try:
-        invocation = registry.parse(strip_slash_command(text, ctx.slash_command), DEFAULT_COMMAND)
+        invocation = registry.parse(command_text(text, ctx), DEFAULT_COMMAND)
         if invocation.wants_help:
             reply = command_help(invocation.command, ctx)
         else:
@@ -34,6 +38,22 @@ def answer(text: str, ctx: CommandContext, registry: Registry) -> Reply:
     except UsageError as error:
         return usage_reply(error, ctx)
     return reply.shared() if invocation.args.post else reply
+
+
+def command_text(text: str, ctx: CommandContext) -> str:
+    """The subcommand and its words, however the command arrived.
+
+    `/deskbot yields 30y` typed to `deskbot ask`, `/yields 30y` typed there, and
+    Slack's `/yields` with text `30y` all become `yields 30y`.
+    """
+    stripped = strip_slash_command(text, ctx.slash_command)
+    head, _, rest = stripped.partition(" ")
+    short = {name.lower(): sub for name, sub in ctx.short_commands.items()}
+    if head.lower() in short:
+        return f"{short[head.lower()]} {rest.strip()}".strip()
+    if ctx.slash_command.lower() in short:
+        return f"{short[ctx.slash_command.lower()]} {stripped}".strip()
+    return stripped
 
 
 def strip_slash_command(text: str, slash_command: str) -> str:

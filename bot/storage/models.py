@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy import Date, DateTime, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -31,3 +31,32 @@ class CommandRun(Base):
     error_ref: Mapped[str | None] = mapped_column(String(16), index=True)
     delivered: Mapped[bool] = mapped_column(default=False)
     duration_ms: Mapped[int] = mapped_column(Integer)
+
+
+class MarketRecord(Base):
+    """One record fetched from a live source (a day's curve, an auction result, …).
+
+    Shipped history lives in the package; this table holds what the bot
+    fetched since, keyed so a re-fetch replaces rather than duplicates.
+    """
+
+    __tablename__ = "market_records"
+    __table_args__ = (UniqueConstraint("dataset", "record_key", name="uq_market_records_dataset_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dataset: Mapped[str] = mapped_column(String(64), index=True)
+    record_key: Mapped[str] = mapped_column(String(128))
+    observed_on: Mapped[date] = mapped_column(Date, index=True)
+    payload: Mapped[str] = mapped_column(Text)
+    stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DatasetRefresh(Base):
+    """The latest attempt to refresh a dataset, so an answer can say how old its data is."""
+
+    __tablename__ = "dataset_refreshes"
+
+    dataset: Mapped[str] = mapped_column(String(64), primary_key=True)
+    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    succeeded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)

@@ -80,6 +80,15 @@ RECORDINGS: tuple[Recording, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class Scripted:
+    """A response played instead of the recordings, for one path (any query)."""
+
+    body: bytes
+    status: int = 200
+    content_type: str = "application/json"
+
+
 @dataclass
 class UpstreamRequest:
     source: str
@@ -97,6 +106,7 @@ class RecordedUpstream:
         self.requests: list[UpstreamRequest] = []
         self._lock = threading.Lock()
         self._failures: dict[str, deque[int]] = defaultdict(deque)
+        self._scripts: dict[tuple[str, str], deque[Scripted]] = {}
         self._server = LocalServer(_handler_for(self))
 
     def __enter__(self) -> RecordedUpstream:
@@ -118,6 +128,16 @@ class RecordedUpstream:
         with self._lock:
             self._failures[source].append(status)
 
+    def script(self, source: str, path: str, *responses: Scripted) -> None:
+        """Play `responses` in turn for `path` under `source`; the last one repeats."""
+        with self._lock:
+            self._scripts[(source, path)] = deque(responses)
+
+    def serve_file(self, source: str, path: str, file: Path, content_type: str | None = None) -> None:
+        """Answer `path` with a file from anywhere (e.g. the shared data), every time."""
+        kind = content_type or CONTENT_TYPES.get(file.suffix, "application/octet-stream")
+        self.script(source, path, Scripted(file.read_bytes(), 200, kind))
+
     def answer(self, raw_path: str) -> tuple[int, str, bytes]:
         parts = urlsplit(raw_path)
         query = {key: values[-1] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
@@ -135,6 +155,11 @@ class RecordedUpstream:
             failure = failures.popleft() if failures else None
         if failure is not None:
             return failure, "text/plain", f"scripted failure {failure}".encode()
+        with self._lock:
+            queue = self._scripts.get((source, path))
+            scripted = (queue.popleft() if len(queue) > 1 else queue[0]) if queue else None
+        if scripted is not None:
+            return scripted.status, scripted.content_type, scripted.body
         for recording in self.recordings:
             if recording.matches(source, path, query):
                 file = self.fixtures / recording.file

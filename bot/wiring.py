@@ -1,0 +1,74 @@
+"""The composition root: settings in, storage, upstream clients and commands out.
+
+Only `bot/` reads `Settings`; everything below gets what it needs from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import ConfigError, Settings
+from bot.storage.database import create_database
+from bot.storage.market_store import SqlRecordStore
+from commands.dispatch import build_registry
+from commands.registry import Registry
+from commands.services import Services
+from market.http import UpstreamClient
+
+# Source → the name a desk reads in messages.
+SOURCE_LABELS = {
+    "treasury_rates": "Treasury (daily par yield curve)",
+    "treasurydirect": "TreasuryDirect",
+    "fiscaldata": "Treasury Fiscal Data",
+    "nyfed": "NY Fed Markets",
+    "fred": "FRED",
+    "cftc": "CFTC",
+}
+
+
+@dataclass(frozen=True)
+class Wired:
+    """Everything a running bot (or one `deskbot ask`) is made of."""
+
+    sessions: sessionmaker[Session]
+    services: Services
+    registry: Registry
+
+
+def open_database(settings: Settings) -> sessionmaker[Session]:
+    """The configured database with its tables, or a `ConfigError` naming the URL."""
+    try:
+        return create_database(settings.resolved_database_url)
+    except SQLAlchemyError as error:
+        shown = make_url(settings.resolved_database_url).render_as_string(hide_password=True)
+        raise ConfigError(f"DESKBOT_DATABASE_URL: cannot open {shown} ({type(error).__name__})") from None
+
+
+def upstream(settings: Settings, source: str) -> UpstreamClient:
+    """An HTTP client for one public source at its configured base URL."""
+    base_urls = {
+        "treasury_rates": settings.treasury_rates_url,
+        "treasurydirect": settings.treasurydirect_url,
+        "fiscaldata": settings.fiscaldata_url,
+        "nyfed": settings.nyfed_url,
+        "fred": settings.fred_url,
+        "cftc": settings.cftc_url,
+    }
+    return UpstreamClient(SOURCE_LABELS[source], base_urls[source])
+
+
+def build_services(settings: Settings, sessions: sessionmaker[Session]) -> Services:
+    """The domain objects, each over the store and its upstream clients."""
+    store = SqlRecordStore(sessions)
+    return Services(store=store)
+
+
+def wire(settings: Settings) -> Wired:
+    """Open storage and build the services and the command registry."""
+    sessions = open_database(settings)
+    services = build_services(settings, sessions)
+    return Wired(sessions=sessions, services=services, registry=build_registry(services))

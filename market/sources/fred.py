@@ -1,0 +1,107 @@
+"""FRED: the API's `series/observations` (JSON, needs a key) and the keyless CSV layouts.
+
+Every layout FRED has served goes through the same parsers: the old CSV
+(`DATE,<ID>`, missing as `.`), the current CSV (`observation_date,…`,
+missing as an empty cell) and the JSON observations (`value` a string,
+missing as `"."`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from market.http import UpstreamClient, UpstreamError
+from market.missing import decimal_or_none, field
+
+DATE_HEADERS = ("observation_date", "date")
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One day's value of a FRED series; `value` None when FRED has none that day."""
+
+    day: date
+    value: Decimal | None
+
+
+class FredFormatError(ValueError):
+    """The payload is not a FRED layout we know."""
+
+
+def parse_fred_csv(text: str) -> dict[str, list[Observation]]:
+    """Series id → observations, from either CSV layout (one or many series)."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        header = [name.strip() for name in next(reader)]
+    except StopIteration:
+        raise FredFormatError("the CSV is empty") from None
+    if not header or header[0].lower() not in DATE_HEADERS or len(header) < 2:
+        raise FredFormatError(f"unexpected CSV header {header[:3]!r}")
+    series: dict[str, list[Observation]] = {name: [] for name in header[1:]}
+    for row in reader:
+        if not row or not row[0].strip():
+            continue
+        day = _date(row[0])
+        for name, cell in zip(header[1:], row[1:], strict=False):
+            series[name].append(Observation(day, _value(cell)))
+    return series
+
+
+def parse_fred_observations(payload: Any) -> list[Observation]:
+    """Observations from the API's JSON (`{"observations": [{"date", "value"}, …]}`)."""
+    if not isinstance(payload, Mapping) or not isinstance(payload.get("observations"), list):
+        raise FredFormatError("the JSON has no observations list")
+    observations = []
+    for item in payload["observations"]:
+        raw_day = field(item, "date") if isinstance(item, Mapping) else None
+        if raw_day is None:
+            raise FredFormatError("an observation has no date")
+        observations.append(Observation(_date(raw_day), _value(item.get("value"))))
+    return observations
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise FredFormatError(f"not a date: {text!r}") from None
+
+
+def _value(cell: Any) -> Decimal | None:
+    try:
+        return decimal_or_none(cell)
+    except ValueError:
+        raise FredFormatError(f"not a number: {cell!r}") from None
+
+
+class FredSource:
+    """FRED's API for one series at a time; needs `FRED_API_KEY`."""
+
+    def __init__(self, client: UpstreamClient, api_key: str | None) -> None:
+        self._client = client
+        self._api_key = api_key
+
+    @property
+    def configured(self) -> bool:
+        return bool(self._api_key)
+
+    def observations(self, series_id: str, start: date | None = None, end: date | None = None) -> list[Observation]:
+        """The series from `start` to `end` (inclusive), oldest first."""
+        if not self._api_key:
+            raise UpstreamError(self._client.source, "FRED_API_KEY is not set")
+        params: dict[str, str] = {"series_id": series_id, "api_key": self._api_key, "file_type": "json"}
+        if start is not None:
+            params["observation_start"] = start.isoformat()
+        if end is not None:
+            params["observation_end"] = end.isoformat()
+        payload = self._client.get_json("series/observations", params)
+        try:
+            return parse_fred_observations(payload)
+        except FredFormatError as error:
+            raise UpstreamError(self._client.source, f"it sent data I cannot read ({error})") from None
