@@ -18,6 +18,9 @@ from commands.dispatch import build_registry
 from commands.registry import Registry
 from commands.services import Services
 from market.http import UpstreamClient
+from market.sources.fred import FredSource
+from market.sources.treasury_rates import TreasuryRatesSource
+from market.yields.history import YieldHistory
 
 # Source → the name a desk reads in messages.
 SOURCE_LABELS = {
@@ -64,7 +67,10 @@ def upstream(settings: Settings, source: str) -> UpstreamClient:
 def build_services(settings: Settings, sessions: sessionmaker[Session]) -> Services:
     """The domain objects, each over the store and its upstream clients."""
     store = SqlRecordStore(sessions)
-    return Services(store=store)
+    fred_key = settings.fred_api_key.get_secret_value() if settings.fred_api_key else None
+    fred = FredSource(upstream(settings, "fred"), fred_key)
+    yields = YieldHistory(store, TreasuryRatesSource(upstream(settings, "treasury_rates")), fred)
+    return Services(store=store, yields=yields)
 
 
 def wire(settings: Settings) -> Wired:

@@ -6,10 +6,12 @@ Slash commands, `deskbot ask` and scheduled jobs all come through here.
 from __future__ import annotations
 
 from commands.context import CommandContext
+from commands.curve import curve_command
 from commands.help import command_help, help_command, usage_reply
 from commands.registry import Registry, UsageError
 from commands.reply import Reply
 from commands.services import Services
+from commands.yields import yields_command
 
 DEFAULT_COMMAND = "help"
 
@@ -21,6 +23,9 @@ def build_registry(services: Services | None = None) -> Registry:
     """
     registry = Registry()
     registry.add(help_command(registry))
+    if services is not None and services.yields is not None:
+        registry.add(yields_command(services.yields))
+        registry.add(curve_command(services.yields))
     return registry
 
 

@@ -63,6 +63,11 @@ def usage_reply(error: UsageError, ctx: CommandContext) -> Reply:
     """The short, private answer to text the bot could not understand."""
     if error.command is not None:
         hint = f"Usage: `{error.command.usage_line(ctx.slash_command)}`"
+        example = next((e for e in error.command.examples if " " in e), None) or next(
+            iter(error.command.examples), None
+        )
+        if example:
+            hint += f"\nFor example: `{ctx.slash_command} {example}`"
     else:
         hint = f"Type `{ctx.slash_command} help` to see every command."
     text = f":warning: {error.message}\n{hint}"

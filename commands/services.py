@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from market.store import RecordStore
+from market.yields.history import YieldHistory
 
 
 @dataclass(frozen=True)
@@ -16,3 +17,4 @@ class Services:
     """The domain objects commands call; nothing here reads settings or the clock."""
 
     store: RecordStore
+    yields: YieldHistory | None = None

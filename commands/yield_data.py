@@ -1,0 +1,125 @@
+"""What the yields and curve commands share: picking the close, describing rarity, the source line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+
+from commands.context import CommandContext
+from commands.formatting import signed_bp
+from commands.registry import Command, UsageError
+from market.analytics.curve import close_on_or_before
+from market.analytics.rarity import WEEKLY, RankedMove, day_moves, rank, week_moves
+from market.calendar import is_business_day
+from market.yields.history import DataStatus, YieldHistory
+from market.yields.tenors import TENOR_KEYS, tenor_key
+
+WINDOWS: tuple[int, ...] = (1, 2, 3, 5, 10)
+# A move whose last larger match is this old (or that has none) is worth a line even below the 99th percentile.
+NOTABLE_AFTER = timedelta(days=365)
+
+
+@dataclass(frozen=True)
+class Close:
+    """The close an answer is about, and what the reader must know about the data."""
+
+    day: pd.Timestamp
+    status: DataStatus
+    notes: tuple[str, ...]
+
+
+def pick_close(history: YieldHistory, wanted: date, ctx: CommandContext, command: Command, explicit: bool) -> Close:
+    """The last close on or before `wanted`, fetching newer data when it is not stored yet."""
+    first = history.first_day()
+    if wanted < first:
+        raise UsageError(f"{wanted.isoformat()} is before the data, which starts {first.isoformat()}.", command)
+    status = history.ensure_covers(wanted, ctx.now)
+    frame = history.frame()
+    day = close_on_or_before(frame, wanted)
+    if day is None:
+        raise UsageError(f"There is no close on or before {wanted.isoformat()}.", command)
+    notes: list[str] = []
+    if explicit and day.date() != wanted:
+        reason = "is not a business day" if not is_business_day(wanted) else "has no close stored"
+        notes.append(f"{wanted.isoformat()} {reason}; showing the close of {day.date().isoformat()}.")
+    if status.stale and day.date() == status.latest and wanted >= status.expected:
+        why = f" (refresh failed: {status.refresh_error})" if status.refresh_error else ""
+        notes.append(
+            f":warning: Stale: the latest close I have is {status.latest.isoformat()}; "
+            f"Treasury should have published {status.expected.isoformat()} by now{why}."
+        )
+    return Close(day, status, tuple(notes))
+
+
+def parse_tenors(words: tuple[str, ...], command: Command) -> tuple[str, ...]:
+    """Tenor keys from what the user typed; an unknown tenor is a usage error listing the known ones."""
+    keys: list[str] = []
+    for word in words:
+        key = tenor_key(word)
+        if key is None:
+            shown = word.replace("`", "'")[:20]
+            raise UsageError(f"`{shown}` is not a tenor. Tenors: {', '.join(TENOR_KEYS)}.", command)
+        if key not in keys:
+            keys.append(key)
+    return tuple(keys)
+
+
+def week_is_complete(day: date) -> bool:
+    """True when `day` is the last business day of its Friday-ending week."""
+    friday = day + timedelta(days=(4 - day.weekday()) % 7)
+    following = (day + timedelta(days=offset) for offset in range(1, (friday - day).days + 1))
+    return not any(is_business_day(later) for later in following)
+
+
+def ranked_moves(closes: pd.Series, day: date) -> list[RankedMove]:
+    """The moves ending on `day` over each standard window, and the week if it is complete."""
+    moves = [rank(day_moves(closes, length), day) for length in WINDOWS]
+    if week_is_complete(day):
+        friday = day + timedelta(days=(4 - day.weekday()) % 7)
+        moves.append(rank(week_moves(closes), friday))
+    return [move for move in moves if move is not None]
+
+
+def is_notable(move: RankedMove) -> bool:
+    """Rare by percentile, or the largest such move in over a year."""
+    if move.window.bp == 0:
+        return False
+    if move.rare:
+        return True
+    return move.since is None or move.window.end - move.since.end >= NOTABLE_AFTER
+
+
+def rarity_order(move: RankedMove) -> tuple[int, float]:
+    """Sort key: no earlier match first, then the oldest match, then the extremest percentile."""
+    age = (move.window.end - move.since.end).days if move.since else 10**6
+    return (-age, -abs(move.percentile - 50.0))
+
+
+def window_name(move: RankedMove) -> str:
+    return "weekly" if move.length == WEEKLY else f"{move.length}-day"
+
+
+def describe(tenor: str, move: RankedMove) -> str:
+    """ "30y +44 bp on the week: largest weekly rise since the week ending 1987-04-24 (+47 bp)"."""
+    direction = "rise" if move.window.bp > 0 else "fall"
+    span = "on the week" if move.length == WEEKLY else f"over {move.length} day{'s' if move.length != 1 else ''}"
+    head = f"{tenor} {signed_bp(move.window.bp)} {span}"
+    if move.since is None:
+        return f"{head}: the largest {window_name(move)} {direction} since {move.history_start.year} (on record)"
+    if move.length == WEEKLY:
+        where = f"the week ending {move.since.end.isoformat()}"
+    elif move.length == 1:
+        where = move.since.end.isoformat()
+    else:
+        where = f"the window ending {move.since.end.isoformat()}"
+    return f"{head}: largest {window_name(move)} {direction} since {where} ({signed_bp(move.since.bp)})"
+
+
+def source_line(history: YieldHistory, close: Close) -> str:
+    """The context line every yields answer ends with."""
+    return (
+        f"Source: {history.source_of(close.day.date())} · close {close.day.date().isoformat()} · "
+        "official closes, changes in bp · rarity ranks every window since the tenor's first close"
+    )

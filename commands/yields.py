@@ -1,0 +1,282 @@
+"""`yields`: the curve at the latest close, or one tenor's moves with how rare they are."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+
+from charts.specs import LineChart, Series, Shade
+from commands import blocks
+from commands.context import CommandContext
+from commands.formatting import day_label, ordinal, percent, signed_bp
+from commands.options import as_of_date, parse_date, parse_positive_int, split_options
+from commands.registry import Command, CommandArgs, UsageError
+from commands.reply import Reply
+from commands.yield_data import (
+    Close,
+    describe,
+    is_notable,
+    parse_tenors,
+    pick_close,
+    ranked_moves,
+    rarity_order,
+    source_line,
+    window_name,
+)
+from market.analytics.curve import HORIZONS, SPREADS, base_day, change_bp, classify_shape, spread_bp
+from market.analytics.rarity import WEEKLY, RankedMove
+from market.yields.history import YieldHistory
+from market.yields.tenors import TENOR_KEYS
+
+DEFAULT_CHART_DAYS = 91
+MAX_CHART_DAYS = 40_000
+MAX_TENORS = 6
+MAX_RARE_LINES = 4
+
+
+def yields_command(history: YieldHistory) -> Command:
+    """The `yields` command over the par-curve history."""
+    command: Command
+
+    def handle(args: CommandArgs, ctx: CommandContext) -> Reply:
+        options = split_options(args.words, command, value_flags=frozenset({"--as-of", "--days", "--since"}))
+        tenors = parse_tenors(options.positionals, command)
+        if len(tenors) > MAX_TENORS:
+            raise UsageError(f"Ask for at most {MAX_TENORS} tenors at a time.", command)
+        wanted = as_of_date(options, ctx, command)
+        close = pick_close(history, wanted, ctx, command, explicit="--as-of" in options.flags)
+        if not tenors:
+            return curve_overview(history, close)
+        chart_start = _chart_start(options.flags, close.day.date(), command, history)
+        return tenor_detail(history, close, tenors, chart_start)
+
+    command = Command(
+        name="yields",
+        summary="Treasury yields at the close: levels, changes in bp and how rare the move is since 1962.",
+        usage="yields [tenor …] [--days N | --since YYYY-MM-DD] [--as-of YYYY-MM-DD]",
+        handler=handle,
+        details=(
+            "Without a tenor: the whole curve (1m … 30y) with 1-day, 1-week, 1-month and year-to-date changes, "
+            "2s10s, 5s30s and 10s30s, the shape of the day's and week's move, and any rare move. "
+            "With tenors (" + ", ".join(TENOR_KEYS) + "): each tenor's moves over 1, 2, 3, 5 and 10 business "
+            "days and Friday to Friday, with percentile and the last larger move, and a chart "
+            "(3 months by default; `--days N` calendar days or `--since DATE`)."
+        ),
+        examples=("yields", "yields 30y", "yields 10y 30y --since 2025-01-01", "yields 30y --as-of 2025-04-11"),
+    )
+    return command
+
+
+def _chart_start(flags: dict[str, str], end: date, command: Command, history: YieldHistory) -> date:
+    if "--days" in flags and "--since" in flags:
+        raise UsageError("Give either `--days` or `--since`, not both.", command)
+    if "--since" in flags:
+        since = parse_date(flags["--since"], command, "--since date")
+        if since >= end:
+            raise UsageError(f"`--since` must be before the close shown ({end.isoformat()}).", command)
+        return max(since, history.first_day())
+    days = parse_positive_int(flags["--days"], command, "`--days`", MAX_CHART_DAYS) if "--days" in flags else None
+    return max(end - timedelta(days=days or DEFAULT_CHART_DAYS), history.first_day())
+
+
+# -- the whole curve ----------------------------------------------------------
+
+
+def curve_overview(history: YieldHistory, close: Close) -> Reply:
+    frame = history.frame()
+    day = close.day
+    bases = {horizon.label: base_day(frame, day, horizon) for horizon in HORIZONS}
+    rows = []
+    for tenor in TENOR_KEYS:
+        level = frame.at[day, tenor]
+        if pd.isna(level):
+            continue
+        changes = [signed_bp(change_bp(frame, tenor, day, bases[h.label]), unit=False) for h in HORIZONS]
+        rows.append(f"{tenor:<5}{percent(float(level)):>7}" + "".join(f"{c:>7}" for c in changes))
+    heading = f"{'':<5}{'close':>7}" + "".join(f"{h.label:>7}" for h in HORIZONS)
+    spread_rows = []
+    for name, short, long in SPREADS:
+        now = spread_bp(frame, day, short, long)
+        if now is None:
+            continue
+        deltas = []
+        for horizon in HORIZONS:
+            then_day = bases[horizon.label]
+            then = spread_bp(frame, then_day, short, long) if then_day is not None else None
+            deltas.append(signed_bp(None if then is None else now - then, unit=False))
+        spread_rows.append(f"{name:<7}{signed_bp(now, unit=False):>5}" + "".join(f"{d:>7}" for d in deltas))
+    spread_heading = f"{'':<7}{'bp':>5}" + "".join(f"{h.label:>7}" for h in HORIZONS)
+
+    shapes = []
+    for label, horizon_label in (("Day", "1d"), ("Week", "1w")):
+        start = bases[horizon_label]
+        short, long = change_bp(frame, "2y", day, start), change_bp(frame, "10y", day, start)
+        if short is not None and long is not None:
+            shape = classify_shape(short, long)
+            shapes.append(
+                f"*{label}:* 2s10s {shape.name} (2y {signed_bp(short)}, 10y {signed_bp(long)}, "
+                f"spread {signed_bp(shape.spread_bp)})"
+            )
+
+    notable: list[tuple[str, RankedMove]] = []
+    for tenor in TENOR_KEYS:
+        closes = history.closes(tenor)
+        if pd.Timestamp(day) not in closes.index:
+            continue
+        notable.extend((tenor, move) for move in ranked_moves(closes, day.date()) if is_notable(move))
+    notable.sort(key=lambda item: rarity_order(item[1]))
+    rare_lines = _one_per_tenor(notable)[:MAX_RARE_LINES]
+
+    headline = _headline(frame, day, bases)
+    title = f"Treasury curve — close {day_label(day.date())}"
+    body = [headline, *shapes]
+    if rare_lines:
+        body.append("*Rare moves:*")
+        body.extend(f"• {describe(tenor, move)}; {ordinal(move.percentile)} percentile" for tenor, move in rare_lines)
+    body.extend(close.notes)
+    table = "```\n" + "\n".join([heading, *rows]) + "\n```"
+    spreads = "```\n" + "\n".join([spread_heading, *spread_rows]) + "\n```"
+    footer = source_line(history, close)
+    text = "\n".join([title, *body, "Closes (%) and changes (bp):", table, "Spreads:", spreads, footer])
+    return Reply(
+        text=blocks.fallback(text),
+        blocks=blocks.fit(
+            [
+                blocks.header(title),
+                *blocks.sections("\n".join(body)),
+                *blocks.sections("*Closes (%) and changes (bp)*\n" + table),
+                *blocks.sections("*Spreads (bp) and changes*\n" + spreads),
+                blocks.context(footer),
+            ]
+        ),
+    )
+
+
+def _headline(frame: pd.DataFrame, day: pd.Timestamp, bases: dict[str, pd.Timestamp | None]) -> str:
+    parts = []
+    for tenor in ("2y", "10y", "30y"):
+        level = frame.at[day, tenor]
+        if pd.isna(level):
+            continue
+        parts.append(
+            f"*{tenor} {percent(float(level))}* ({signed_bp(change_bp(frame, tenor, day, bases['1d']))} d/d, "
+            f"{signed_bp(change_bp(frame, tenor, day, bases['1w']))} w/w)"
+        )
+    return " · ".join(parts) if parts else "No 2y, 10y or 30y close on this day."
+
+
+def _one_per_tenor(moves: list[tuple[str, RankedMove]]) -> list[tuple[str, RankedMove]]:
+    seen: set[str] = set()
+    kept = []
+    for tenor, move in moves:
+        if tenor not in seen:
+            seen.add(tenor)
+            kept.append((tenor, move))
+    return kept
+
+
+# -- one or more tenors -------------------------------------------------------
+
+
+def tenor_detail(history: YieldHistory, close: Close, tenors: tuple[str, ...], chart_start: date) -> Reply:
+    frame = history.frame()
+    day = close.day
+    bases = {horizon.label: base_day(frame, day, horizon) for horizon in HORIZONS}
+    sections: list[str] = []
+    shaded: list[Shade] = []
+    headlines: list[str] = []
+    for tenor in tenors:
+        closes = history.closes(tenor)
+        level = frame.at[day, tenor]
+        if pd.isna(level) or pd.Timestamp(day) not in closes.index:
+            sections.append(_no_close(tenor, closes, day.date()))
+            continue
+        moves = ranked_moves(closes, day.date())
+        notable = sorted((m for m in moves if is_notable(m)), key=rarity_order)
+        changes = " · ".join(f"{h.label} {signed_bp(change_bp(frame, tenor, day, bases[h.label]))}" for h in HORIZONS)
+        lead = f"*{tenor} {percent(float(level))}*"
+        headlines.append(f"{lead}, {describe(tenor, notable[0]).split(' ', 1)[1]}" if notable else f"{lead}")
+        table_rows = [f"{'window':<11}{'move':>8}{'pctile':>8}  largest since"]
+        for move in moves:
+            table_rows.append(
+                f"{_window_label(move):<11}{signed_bp(move.window.bp):>8}{move.percentile:>8.1f}  {_since_text(move)}"
+            )
+        sections.append(f"*{tenor}* {percent(float(level))} — {changes}\n```\n" + "\n".join(table_rows) + "\n```")
+        if notable and not shaded:
+            top = notable[0]
+            label = f"{tenor} {signed_bp(top.window.bp)} {window_name(top)}"
+            label += f", largest since {top.since.end.year}" if top.since else ", on record"
+            shaded.append(Shade(top.window.start, top.window.end, label))
+
+    title = f"{' / '.join(tenors)} Treasury — close {day_label(day.date())}"
+    body = [" · ".join(headlines) or "No close for these tenors on this day.", *close.notes]
+    footer = source_line(history, close)
+    drawn = tuple(tenor for tenor in tenors if frame.loc[pd.Timestamp(chart_start) : day, tenor].notna().any())
+    charts = (_history_chart(frame, drawn, chart_start, day.date(), tuple(shaded), footer),) if drawn else ()
+    text = "\n".join([title, *body, *sections, footer])
+    return Reply(
+        text=blocks.fallback(text),
+        blocks=blocks.fit(
+            [
+                blocks.header(title),
+                *blocks.sections("\n".join(body)),
+                *[block for section in sections for block in blocks.sections(section)],
+                blocks.context(footer),
+            ]
+        ),
+        charts=charts,
+    )
+
+
+def _no_close(tenor: str, closes: pd.Series, day: date) -> str:
+    """Why a tenor has no close on `day`, from the data itself (not yet published, or a gap)."""
+    stamp = pd.Timestamp(day)
+    before = closes.loc[:stamp]
+    after = closes.loc[stamp:]
+    if before.empty and not after.empty:
+        return f"*{tenor}*: no close on {day.isoformat()}; the series starts {after.index[0].date().isoformat()}."
+    if not before.empty and not after.empty:
+        return (
+            f"*{tenor}*: no close on {day.isoformat()}; Treasury published none between "
+            f"{before.index[-1].date().isoformat()} and {after.index[0].date().isoformat()}."
+        )
+    return f"*{tenor}*: no close on {day.isoformat()}."
+
+
+def _window_label(move: RankedMove) -> str:
+    return "Fri-Fri" if move.length == WEEKLY else f"{move.length} day{'s' if move.length != 1 else ''}"
+
+
+def _since_text(move: RankedMove) -> str:
+    if move.window.bp == 0:
+        return "—"
+    if move.since is None:
+        return f"on record (since {move.history_start.year})"
+    return f"{move.since.end.isoformat()} ({signed_bp(move.since.bp)})"
+
+
+def _history_chart(
+    frame: pd.DataFrame, tenors: tuple[str, ...], start: date, end: date, shades: tuple[Shade, ...], note: str
+) -> LineChart:
+    window = frame.loc[pd.Timestamp(start) : pd.Timestamp(end), list(tenors)]
+    series = tuple(
+        Series(
+            label=tenor,
+            points=tuple(
+                (stamp.date(), None if pd.isna(value) else float(value)) for stamp, value in window[tenor].items()
+            ),
+        )
+        for tenor in tenors
+    )
+    visible = tuple(shade for shade in shades if shade.end >= start)
+    return LineChart(
+        title=f"{', '.join(tenors)} Treasury yield, {start.isoformat()} → {end.isoformat()}",
+        subtitle="Official daily closes" + (" · shaded: the rarest move" if visible else ""),
+        series=series,
+        y_label="Yield (%)",
+        filename=f"yields_{'_'.join(tenors)}_{end.isoformat()}.png",
+        alt_text=f"{', '.join(tenors)} yield history to {end.isoformat()}",
+        source_note=note.split(" · ")[0],
+        shades=visible,
+    )

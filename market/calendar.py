@@ -1,0 +1,56 @@
+"""U.S. bond-market business days (SIFMA), from a kept calendar library.
+
+A hand-written holiday list goes stale and misses SIFMA's own closes
+(e.g. Good Friday); pandas-market-calendars tracks them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+
+import pandas as pd
+import pandas_market_calendars as market_calendars
+
+from market.tz import DESK_TZ
+
+# Treasury posts the day's par curve in the evening; by 18:00 ET it is there.
+CURVE_PUBLISHED_BY = time(18, 0)
+
+
+@lru_cache(maxsize=1)
+def _calendar() -> market_calendars.MarketCalendar:
+    return market_calendars.get_calendar("SIFMAUS")
+
+
+@lru_cache(maxsize=64)
+def _business_days_of_year(year: int) -> frozenset[date]:
+    schedule = _calendar().schedule(start_date=f"{year}-01-01", end_date=f"{year}-12-31")
+    return frozenset(pd.DatetimeIndex(schedule.index).date)
+
+
+def is_business_day(day: date) -> bool:
+    """True when the U.S. bond market is open that day (full or early close)."""
+    return day in _business_days_of_year(day.year)
+
+
+def previous_business_day(day: date) -> date:
+    """The last business day strictly before `day`."""
+    candidate = day - timedelta(days=1)
+    while not is_business_day(candidate):
+        candidate -= timedelta(days=1)
+    return candidate
+
+
+def latest_business_day(day: date) -> date:
+    """`day` if it is a business day, else the one before it."""
+    return day if is_business_day(day) else previous_business_day(day)
+
+
+def expected_latest_curve(now: datetime) -> date:
+    """The newest close Treasury should have published by `now`."""
+    local = now.astimezone(DESK_TZ)
+    today = local.date()
+    if is_business_day(today) and local.time() >= CURVE_PUBLISHED_BY:
+        return today
+    return previous_business_day(today)

@@ -1,0 +1,150 @@
+"""Treasury's daily par yield curve: the yearly CSV download and the XML (Atom) feed.
+
+The CSV's column set changes by year ("4 Mo" from 2022-10-19, "1.5 Month"
+from 2025-02-18), rows run newest first and dates are `MM/DD/YYYY`, so
+columns are mapped by header name and dates accept both `MM/DD/YYYY` and
+ISO. The project's shipped history uses the same layout and this parser.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from market.http import UpstreamClient, UpstreamError
+from market.missing import decimal_or_none
+from market.yields.tenors import BY_CSV_HEADER, BY_XML_FIELD
+
+CSV_PATH = "daily-treasury-rates.csv/{year}/all"
+XML_PATH = "pages/xml"
+# A year's file is "all" rows of that year; the type selects the par curve.
+CURVE_TYPE = "daily_treasury_yield_curve"
+
+# Yields outside this range are not par yields (garbage, or a unit change).
+PLAUSIBLE_PERCENT = (Decimal("-5"), Decimal("30"))
+
+
+@dataclass(frozen=True)
+class CurveRow:
+    """One day's par curve: tenor key → yield in percent (None where not published)."""
+
+    day: date
+    yields: Mapping[str, Decimal | None]
+
+
+class CurveFormatError(ValueError):
+    """The payload is not a par yield curve layout we know."""
+
+
+def parse_par_yield_csv(text: str) -> list[CurveRow]:
+    """Rows from a Treasury par yield CSV of any year's layout, oldest first."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        header = [name.strip() for name in next(reader)]
+    except StopIteration:
+        raise CurveFormatError("the CSV is empty") from None
+    if not header or header[0].lower() != "date":
+        raise CurveFormatError(f"the CSV does not start with a Date column (got {header[:2]!r})")
+    columns = {index: BY_CSV_HEADER[name.lower()] for index, name in enumerate(header) if name.lower() in BY_CSV_HEADER}
+    if not columns:
+        raise CurveFormatError(f"the CSV has no tenor columns I know (got {header[1:4]!r})")
+    rows = []
+    for line_number, cells in enumerate(reader, start=2):
+        if not cells or not cells[0].strip():
+            continue
+        if len(cells) < len(header):
+            raise CurveFormatError(f"line {line_number} is cut short")
+        yields = {tenor: _percent(cells[index], line_number) for index, tenor in columns.items()}
+        rows.append(CurveRow(_csv_date(cells[0], line_number), yields))
+    if not rows:
+        raise CurveFormatError("the CSV has a header but no rows")
+    rows.sort(key=lambda row: row.day)
+    return rows
+
+
+_PROPERTIES = re.compile(r"<m:properties[^>]*>(.*?)</m:properties>", re.DOTALL)
+_ELEMENT = re.compile(r"<d:(\w+)([^>]*?)(?:/>|>(.*?)</d:\1>)", re.DOTALL)
+
+
+def parse_par_yield_xml(text: str) -> list[CurveRow]:
+    """Rows from the Atom/OData feed, oldest first.
+
+    Missing values are an omitted element (new feed), `m:null="true"` (old
+    feed) or an empty element; an entry cut off mid-way is not used.
+    """
+    rows = []
+    for block in _PROPERTIES.findall(text):
+        values: dict[str, str | None] = {}
+        for name, attributes, content in _ELEMENT.findall(block):
+            is_null = 'm:null="true"' in attributes
+            values[name] = None if is_null else content
+        raw_day = values.get("NEW_DATE")
+        if not raw_day:
+            raise CurveFormatError("an entry has no NEW_DATE")
+        try:
+            day = datetime.fromisoformat(raw_day.strip()).date()
+        except ValueError:
+            raise CurveFormatError(f"NEW_DATE {raw_day!r} is not a date") from None
+        yields = {tenor: _percent(values.get(xml_field), 0) for xml_field, tenor in BY_XML_FIELD.items()}
+        rows.append(CurveRow(day, yields))
+    if not rows:
+        raise CurveFormatError("the XML has no complete entries")
+    rows.sort(key=lambda row: row.day)
+    return rows
+
+
+def _csv_date(text: str, line_number: int) -> date:
+    cleaned = text.strip()
+    for layout in ("%m/%d/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(cleaned, layout).date()
+        except ValueError:
+            continue
+    raise CurveFormatError(f"line {line_number}: {cleaned[:20]!r} is not a date")
+
+
+def _percent(cell: str | None, line_number: int) -> Decimal | None:
+    try:
+        value = decimal_or_none(cell)
+    except ValueError:
+        raise CurveFormatError(f"line {line_number}: {str(cell)[:20]!r} is not a yield") from None
+    if value is not None and not (PLAUSIBLE_PERCENT[0] <= value <= PLAUSIBLE_PERCENT[1]):
+        raise CurveFormatError(f"line {line_number}: {value}% is not a plausible yield")
+    return value
+
+
+class TreasuryRatesSource:
+    """Fetches a year of the par curve (CSV, falling back to the XML feed)."""
+
+    def __init__(self, client: UpstreamClient) -> None:
+        self._client = client
+
+    @property
+    def name(self) -> str:
+        return self._client.source
+
+    def year(self, year: int) -> list[CurveRow]:
+        """Every published day of `year`; the XML feed is tried when the CSV fails."""
+        try:
+            text = self._client.get_text(
+                CSV_PATH.format(year=year),
+                {"type": CURVE_TYPE, "field_tdr_date_value": str(year), "page": "", "_format": "csv"},
+            )
+            return parse_par_yield_csv(text)
+        except (UpstreamError, CurveFormatError) as csv_error:
+            try:
+                text = self._client.get_text(XML_PATH, {"data": CURVE_TYPE, "field_tdr_date_value": str(year)})
+                return parse_par_yield_xml(text)
+            except (UpstreamError, CurveFormatError):
+                raise _as_upstream_error(self.name, csv_error) from None
+
+
+def _as_upstream_error(source: str, error: Exception) -> UpstreamError:
+    if isinstance(error, UpstreamError):
+        return error
+    return UpstreamError(source, f"it sent data I cannot read ({error})")
