@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
@@ -40,10 +40,12 @@ class UpstreamClient:
         user_agent: str = "deskbot",
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         max_attempts: int = 3,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.source = source
         self.base_url = base_url.rstrip("/")
         self.max_attempts = max_attempts
+        self._sleep = sleep  # injectable, so retry tests do not really wait
         self._client = httpx.Client(
             timeout=timeout,
             headers={"User-Agent": user_agent},
@@ -80,7 +82,7 @@ class UpstreamClient:
                 wait = _retry_after(response, default=float(attempt))
             if attempt < self.max_attempts:
                 logger.warning("%s: %s; retrying in %.1fs", self.source, failure, wait)
-                time.sleep(wait)
+                self._sleep(wait)
         raise UpstreamError(self.source, failure)
 
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -162,20 +163,29 @@ class YieldHistory:
         return self._treasury is not None or (self._fred is not None and self._fred.configured)
 
     def _fetch(self, latest: date, today: date, say: Progress) -> tuple[list[CurveRow], str]:
+        """Rows from Treasury for every year after `latest`, or from FRED when Treasury fails.
+
+        A year that fails does not discard the years that worked; the first
+        failure is raised only when nothing at all was fetched.
+        """
         failures: list[UpstreamError] = []
         if self._treasury is not None:
-            try:
-                rows: list[CurveRow] = []
-                for year in range(latest.year, today.year + 1):
-                    say(f"fetching {year} from {self._treasury.name}")
+            rows: list[CurveRow] = []
+            for year in range((latest + timedelta(days=1)).year, today.year + 1):
+                say(f"fetching {year} from {self._treasury.name}")
+                try:
                     rows.extend(self._treasury.year(year))
+                except UpstreamError as failure:
+                    failures.append(failure)
+                    say(str(failure))
+            if rows:
                 return rows, "Treasury par yield curve"
-            except UpstreamError as failure:
-                failures.append(failure)
-                say(f"{failure}")
         if self._fred is not None and self._fred.configured:
             say("fetching from FRED")
-            return _fetch_fred(self._fred, latest), "FRED H.15"
+            try:
+                return _fetch_fred(self._fred, latest), "FRED H.15"
+            except UpstreamError as failure:
+                failures.append(failure)
         if failures:
             raise failures[0]
         raise UpstreamError("Treasury par yield curve", "no live source is configured")
@@ -200,7 +210,9 @@ class YieldHistory:
         return frame
 
 
+@lru_cache(maxsize=4)
 def _read_shipped(path: Path) -> pd.DataFrame:
+    """The shipped file as a frame; parsed once per process (it never changes at run time)."""
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         rows = parse_par_yield_csv(handle.read())
     return _rows_to_frame(rows)
