@@ -34,7 +34,8 @@ def curve_command(history: YieldHistory) -> Command:
         if not wanted:
             latest = pick_close(history, as_of_date(options, ctx, command), ctx, command, "--as-of" in options.flags)
             end = latest.day.date()
-            closes = [latest, *(_close(history, end - timedelta(days=d), ctx, command) for d in (7, 30))]
+            month_ago = (pd.Timestamp(end) - pd.DateOffset(months=1)).date()
+            closes = [latest, *(_close(history, day, ctx, command) for day in (end - timedelta(days=7), month_ago))]
         else:
             closes = [pick_close(history, day, ctx, command, explicit=True) for day in wanted]
         return compare(history, closes)

@@ -20,14 +20,15 @@ class Horizon:
     """A look-back: "1d" is the previous close, others go back in calendar time."""
 
     label: str
-    days: int | None = None  # calendar days back; None = previous close
+    days: int | None = None  # calendar days back; None (and no months) = previous close
+    months: int | None = None  # calendar months back (same day of the month)
     year_to_date: bool = False
 
 
 HORIZONS: tuple[Horizon, ...] = (
     Horizon("1d"),
     Horizon("1w", days=7),
-    Horizon("1m", days=30),
+    Horizon("1m", months=1),
     Horizon("YTD", year_to_date=True),
 )
 
@@ -42,6 +43,8 @@ def base_day(frame: pd.DataFrame, end: pd.Timestamp, horizon: Horizon) -> pd.Tim
     """The close a horizon's change is measured from."""
     if horizon.year_to_date:
         return close_on_or_before(frame, date(end.year - 1, 12, 31))
+    if horizon.months is not None:
+        return close_on_or_before(frame, (end - pd.DateOffset(months=horizon.months)).date())
     if horizon.days is None:
         position = frame.index.get_loc(end)
         return None if position == 0 else frame.index[position - 1]
