@@ -35,6 +35,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         if args.command == "serve":
             return serve(settings, clock)
+        if args.command == "data":
+            return refresh_data(settings, clock)
         return ask(settings, clock, args.text, as_json=args.json, out_dir=args.out)
     except ConfigError as error:
         print(f"deskbot: configuration error: {error}", file=sys.stderr)
@@ -56,7 +58,22 @@ def _parser() -> argparse.ArgumentParser:
     ask_parser.add_argument("text", help='the command as typed in Slack, e.g. "/deskbot help"')
     ask_parser.add_argument("--json", action="store_true", help="print the Slack message JSON instead of text")
     ask_parser.add_argument("--out", type=Path, metavar="DIR", help="write chart PNGs into DIR")
+    data_parser = sub.add_parser("data", parents=[as_of], help="manage the market data the bot keeps")
+    data_parser.add_argument("action", choices=["refresh"], help="refresh: fetch what is newer than the stored data")
     return parser
+
+
+def refresh_data(settings: Settings, clock: Clock) -> int:
+    """Top up the stored history from the live sources, printing progress."""
+    configure_logging("WARNING", settings.secrets())
+    wired = wire(settings)
+    if wired.services.yields is None:
+        print("deskbot: no market data is configured", file=sys.stderr)
+        return EXIT_FAILED
+    history = wired.services.yields
+    print(f"par yield curve: stored up to {history.latest_day().isoformat()}")
+    result = history.refresh(clock(), progress=lambda message: print(f"par yield curve: {message}", flush=True))
+    return EXIT_FAILED if result.error else EXIT_OK
 
 
 def ask(settings: Settings, clock: Clock, text: str, *, as_json: bool, out_dir: Path | None) -> int:

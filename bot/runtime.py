@@ -8,6 +8,7 @@ from types import FrameType
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.data_refresh import start_data_refresh
 from bot.http_server import serve_http
 from bot.slack_app import create_app
 from bot.storage.command_log import CommandLog
@@ -20,6 +21,7 @@ def run_bot(settings: Settings, clock: Clock) -> None:
     """Open storage, connect to Slack, then serve until SIGTERM or Ctrl-C."""
     wired = wire(settings)
     app = create_app(settings, wired.registry, CommandLog(wired.sessions), clock)
+    refresher = start_data_refresh(wired.services, clock)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         if settings.slack_app_token is not None:
@@ -31,6 +33,9 @@ def run_bot(settings: Settings, clock: Clock) -> None:
             serve_http(app, settings.bind_host, settings.port)
     except KeyboardInterrupt:
         pass
+    finally:
+        if refresher is not None:
+            refresher.shutdown(wait=False)
     logger.info("deskbot stopped")
 
 

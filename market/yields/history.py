@@ -75,7 +75,8 @@ class YieldHistory:
         self._treasury = treasury
         self._fred = fred
         self._shipped = shipped
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # guards the merged frame; never held over HTTP
+        self._refresh_lock = threading.Lock()  # one refresh at a time
         self._shipped_frame: pd.DataFrame | None = None
         self._frame: pd.DataFrame | None = None
         self._sources: dict[date, str] = {}
@@ -121,43 +122,48 @@ class YieldHistory:
         from what is stored, marked with its date.
         """
         target = min(wanted, expected_latest_curve(now))
-        with self._lock:
-            recently_tried = (
-                self._last_attempt is not None
-                and self._last_attempt[0] >= target
-                and now - self._last_attempt[1] < REFRESH_COOLDOWN
-            )
-            if self.latest_day() < target and not recently_tried and self._has_sources():
-                self._last_attempt = (target, now)
-                self.refresh(now)
+        if self.latest_day() < target and self._has_sources():
+            with self._refresh_lock:
+                recently_tried = (
+                    self._last_attempt is not None
+                    and self._last_attempt[0] >= target
+                    and now - self._last_attempt[1] < REFRESH_COOLDOWN
+                )
+                if self.latest_day() < target and not recently_tried:
+                    self._last_attempt = (target, now)
+                    self._refresh_unlocked(now, None)
         return self.status(now)
 
     def refresh(self, now: datetime, progress: Progress | None = None) -> RefreshResult:
-        """Fetch every year from the newest stored close to `now`; store what is new or revised."""
+        """Fetch every year after the newest stored close up to `now`; store what is new or revised."""
+        with self._refresh_lock:
+            return self._refresh_unlocked(now, progress)
+
+    def _refresh_unlocked(self, now: datetime, progress: Progress | None) -> RefreshResult:
         say = progress or (lambda _message: None)
-        with self._lock:
-            latest = self.latest_day()
-            today = now.astimezone(DESK_TZ).date()
-            rows: list[CurveRow] = []
-            error: str | None = None
-            source = ""
-            try:
-                rows, source = self._fetch(latest, today, say)
-            except UpstreamError as failure:
-                error = str(failure)
-            # A row dated after today is garbage, whatever the source says.
-            fresh = [row for row in rows if latest - timedelta(days=7) <= row.day <= today]
-            stored = self._store.upsert(DATASET, [_to_record(row, source) for row in fresh])
-            self._store.note_refresh(DATASET, now.astimezone(UTC), error)
-            if stored:
+        latest = self.latest_day()
+        today = now.astimezone(DESK_TZ).date()
+        rows: list[CurveRow] = []
+        error: str | None = None
+        source = ""
+        try:
+            rows, source = self._fetch(latest, today, say)
+        except UpstreamError as failure:
+            error = str(failure)
+        # A row dated after today is garbage, whatever the source says.
+        fresh = [row for row in rows if latest - timedelta(days=7) <= row.day <= today]
+        stored = self._store.upsert(DATASET, [_to_record(row, source) for row in fresh])
+        self._store.note_refresh(DATASET, now.astimezone(UTC), error)
+        if stored:
+            with self._lock:
                 self._frame = None
-            newest = self.latest_day()
-            if error:
-                logger.warning("par curve refresh failed: %s", error)
-                say(f"refresh failed: {error}; keeping data up to {newest.isoformat()}")
-            else:
-                say(f"stored {stored} days; latest close {newest.isoformat()}")
-            return RefreshResult(stored, newest, error)
+        newest = self.latest_day()
+        if error:
+            logger.warning("par curve refresh failed: %s", error)
+            say(f"refresh failed: {error}; keeping data up to {newest.isoformat()}")
+        else:
+            say(f"stored {stored} days; latest close {newest.isoformat()}")
+        return RefreshResult(stored, newest, error)
 
     def _has_sources(self) -> bool:
         return self._treasury is not None or (self._fred is not None and self._fred.configured)

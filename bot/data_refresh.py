@@ -1,0 +1,44 @@
+"""Keep the stored market data current while the bot runs: on start and after Treasury publishes."""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.clock import Clock
+from commands.services import Services
+from market.tz import DESK_TZ
+
+logger = logging.getLogger(__name__)
+
+# Treasury posts the par curve in the evening; a second pass catches a late posting.
+CURVE_REFRESH_TIMES = ("18:15", "19:45")
+
+
+def start_data_refresh(services: Services, clock: Clock) -> BackgroundScheduler | None:
+    """A background scheduler refreshing the par curve now and each business evening."""
+    history = services.yields
+    if history is None:
+        return None
+
+    def refresh_curve() -> None:
+        try:
+            history.refresh(clock())
+        except Exception:  # a refresh must never take the bot down
+            logger.exception("par curve refresh failed unexpectedly")
+
+    scheduler = BackgroundScheduler(timezone=DESK_TZ)
+    for at in CURVE_REFRESH_TIMES:
+        hour, minute = at.split(":")
+        scheduler.add_job(
+            refresh_curve,
+            CronTrigger(day_of_week="mon-fri", hour=int(hour), minute=int(minute), timezone=DESK_TZ),
+            id=f"refresh-par-curve-{at}",
+            coalesce=True,
+            misfire_grace_time=3600,
+        )
+    scheduler.add_job(refresh_curve, id="refresh-par-curve-on-start")
+    scheduler.start()
+    return scheduler
