@@ -38,7 +38,7 @@ def _render_line(chart: LineChart) -> bytes:
         right: Axes | None = None
         handles: list[Any] = []
         for band in chart.bands:
-            xs = [point[0] for point in band.points]
+            xs = mdates.date2num([point[0] for point in band.points])
             low = [_nan(point[1]) for point in band.points]
             high = [_nan(point[2]) for point in band.points]
             handles.append(ax.fill_between(xs, low, high, alpha=0.25, label=band.label, linewidth=0))
@@ -47,7 +47,7 @@ def _render_line(chart: LineChart) -> bytes:
             if series.right_axis:
                 right = right or ax.twinx()
                 target = right
-            xs = [point[0] for point in series.points]
+            xs = mdates.date2num([point[0] for point in series.points])
             ys = [_nan(point[1]) for point in series.points]
             if series.style == "bar":
                 handles.append(target.bar(xs, ys, label=series.label, alpha=0.5, color="#7f7f7f", width=1.0))
@@ -60,7 +60,7 @@ def _render_line(chart: LineChart) -> bytes:
                 (line,) = target.plot(xs, ys, label=series.label, linewidth=1.6, marker=marker, markersize=3)
                 handles.append(line)
         for shade in chart.shades:
-            ax.axvspan(shade.start, shade.end, color=_SHADE_COLOUR, alpha=0.35, linewidth=0)
+            ax.axvspan(float(mdates.date2num(shade.start)), float(mdates.date2num(shade.end)), color=_SHADE_COLOUR, alpha=0.35, linewidth=0)
             ax.annotate(
                 shade.label,
                 xy=(shade.start, 1.0),

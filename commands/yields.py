@@ -111,11 +111,11 @@ def curve_overview(history: YieldHistory, close: Close) -> Reply:
     shapes = []
     for label, horizon_label in (("Day", "1d"), ("Week", "1w")):
         start = bases[horizon_label]
-        short, long = change_bp(frame, "2y", day, start), change_bp(frame, "10y", day, start)
-        if short is not None and long is not None:
-            shape = classify_shape(short, long)
+        two, ten = change_bp(frame, "2y", day, start), change_bp(frame, "10y", day, start)
+        if two is not None and ten is not None:
+            shape = classify_shape(two, ten)
             shapes.append(
-                f"*{label}:* 2s10s {shape.name} (2y {signed_bp(short)}, 10y {signed_bp(long)}, "
+                f"*{label}:* 2s10s {shape.name} (2y {signed_bp(two)}, 10y {signed_bp(ten)}, "
                 f"spread {signed_bp(shape.spread_bp)})"
             )
 
