@@ -60,7 +60,8 @@ def _render_line(chart: LineChart) -> bytes:
                 (line,) = target.plot(xs, ys, label=series.label, linewidth=1.6, marker=marker, markersize=3)
                 handles.append(line)
         for shade in chart.shades:
-            ax.axvspan(float(mdates.date2num(shade.start)), float(mdates.date2num(shade.end)), color=_SHADE_COLOUR, alpha=0.35, linewidth=0)
+            span = (float(mdates.date2num(shade.start)), float(mdates.date2num(shade.end)))
+            ax.axvspan(*span, color=_SHADE_COLOUR, alpha=0.35, linewidth=0)
             ax.annotate(
                 shade.label,
                 xy=(shade.start, 1.0),
