@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     )
     nyfed_url: str = Field("https://markets.newyorkfed.org/api", validation_alias="DESKBOT_NYFED_URL")
     fred_url: str = Field("https://api.stlouisfed.org/fred", validation_alias="DESKBOT_FRED_URL")
+    fredgraph_url: str = Field("https://fred.stlouisfed.org/graph", validation_alias="DESKBOT_FREDGRAPH_URL")
     fred_api_key: SecretStr | None = Field(None, validation_alias="FRED_API_KEY")
     cftc_url: str = Field("https://publicreporting.cftc.gov/resource", validation_alias="DESKBOT_CFTC_URL")
     desk_feed_url: str | None = Field(None, validation_alias="DESKBOT_DESK_FEED_URL")
@@ -82,6 +83,7 @@ class Settings(BaseSettings):
         "treasury_rates_url",
         "nyfed_url",
         "fred_url",
+        "fredgraph_url",
         "cftc_url",
     )
     @classmethod

@@ -29,6 +29,7 @@ SOURCE_LABELS = {
     "fiscaldata": "Treasury Fiscal Data",
     "nyfed": "NY Fed Markets",
     "fred": "FRED",
+    "fredgraph": "FRED (graph download)",
     "cftc": "CFTC",
 }
 
@@ -59,6 +60,7 @@ def upstream(settings: Settings, source: str) -> UpstreamClient:
         "fiscaldata": settings.fiscaldata_url,
         "nyfed": settings.nyfed_url,
         "fred": settings.fred_url,
+        "fredgraph": settings.fredgraph_url,
         "cftc": settings.cftc_url,
     }
     return UpstreamClient(SOURCE_LABELS[source], base_urls[source])
@@ -68,7 +70,7 @@ def build_services(settings: Settings, sessions: sessionmaker[Session]) -> Servi
     """The domain objects, each over the store and its upstream clients."""
     store = SqlRecordStore(sessions)
     fred_key = settings.fred_api_key.get_secret_value() if settings.fred_api_key else None
-    fred = FredSource(upstream(settings, "fred"), fred_key)
+    fred = FredSource(upstream(settings, "fred"), fred_key, graph=upstream(settings, "fredgraph"))
     yields = YieldHistory(store, TreasuryRatesSource(upstream(settings, "treasury_rates")), fred)
     return Services(store=store, yields=yields)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from market.http import UpstreamClient
+from market.sources.fred import FredSource
 from market.sources.treasury_rates import TreasuryRatesSource
 from market.tz import DESK_TZ
 from market.yields.history import SHIPPED_HISTORY, YieldHistory
@@ -136,3 +137,36 @@ def test_the_refresh_reports_its_progress(tmp_path, upstream, shipped_to_2024):
 
     assert said[0] == "fetching 2025 from Treasury par yield curve"
     assert said[-1] == "stored 70 days; latest close 2025-04-11"  # nothing after the asking day
+
+
+def test_with_treasury_down_the_keyless_fred_download_fills_in(tmp_path, upstream):
+    """Both FRED CSV layouts come through the same code as the live fallback, over HTTP."""
+    with gzip.open(SHIPPED_HISTORY, "rt") as handle:
+        lines = [line for line in handle if line.startswith("Date") or line[:4] < "2000"]
+    shipped = tmp_path / "history_to_1999.csv.gz"
+    with gzip.open(shipped, "wt") as handle:
+        handle.writelines(lines)
+    upstream.serve_file("fredgraph", "/fredgraph.csv", FIXTURES / "fred_fredgraph_csv_new_format_excerpt.csv")
+    for _ in range(12):
+        upstream.fail_next("treasury_rates", 503)
+    graph = UpstreamClient("FRED (graph download)", upstream.base_url("fredgraph"))
+    fred = FredSource(UpstreamClient("FRED", upstream.base_url("fred")), None, graph=graph)
+    history = YieldHistory(sqlite_store(tmp_path), _treasury(upstream), fred, shipped=shipped)
+
+    result = history.refresh(datetime(2000, 1, 18, 19, 0, tzinfo=DESK_TZ))
+
+    assert result.error is None and result.latest == date(2000, 1, 18)
+    assert history.frame().loc["2000-01-18", "10y"] == 6.75
+    assert history.source_of(date(2000, 1, 18)) == "FRED H.15"
+    asked = upstream.requests[-1]
+    assert asked.source == "fredgraph" and asked.query["id"].startswith("DGS1MO,DGS3MO")
+
+
+def test_the_old_fred_csv_layout_comes_through_the_keyless_download(upstream):
+    upstream.serve_file("fredgraph", "/fredgraph.csv", FIXTURES / "fred_fredgraph_csv_old_format_excerpt.csv")
+    graph = UpstreamClient("FRED (graph download)", upstream.base_url("fredgraph"))
+
+    found = FredSource(UpstreamClient("FRED", upstream.base_url("fred")), None, graph=graph).many(["DGS10", "DGS3MO"])
+
+    assert found["DGS10"][0].day == date(1979, 8, 1)
+    assert found["DGS3MO"][0].value is None

@@ -81,15 +81,33 @@ def _value(cell: Any) -> Decimal | None:
 
 
 class FredSource:
-    """FRED's API for one series at a time; needs `FRED_API_KEY`."""
+    """FRED's API (needs `FRED_API_KEY`), or without a key its graph CSV download."""
 
-    def __init__(self, client: UpstreamClient, api_key: str | None) -> None:
+    def __init__(self, client: UpstreamClient, api_key: str | None, graph: UpstreamClient | None = None) -> None:
         self._client = client
         self._api_key = api_key
+        self._graph = graph
 
     @property
     def configured(self) -> bool:
-        return bool(self._api_key)
+        return bool(self._api_key) or self._graph is not None
+
+    def many(self, series_ids: list[str], start: date | None = None) -> dict[str, list[Observation]]:
+        """Several series: one API call each with a key, else one keyless CSV download for all."""
+        if self._api_key or self._graph is None:
+            return {series_id: self.observations(series_id, start) for series_id in series_ids}
+        params = {"id": ",".join(series_ids)}
+        if start is not None:
+            params["cosd"] = start.isoformat()
+        text = self._graph.get_text("fredgraph.csv", params)
+        try:
+            found = parse_fred_csv(text)
+        except FredFormatError as error:
+            raise UpstreamError(self._graph.source, f"it sent data I cannot read ({error})") from None
+        missing = [series_id for series_id in series_ids if series_id not in found]
+        if missing:
+            raise UpstreamError(self._graph.source, f"its CSV has no column for {', '.join(missing)}")
+        return {series_id: found[series_id] for series_id in series_ids}
 
     def observations(self, series_id: str, start: date | None = None, end: date | None = None) -> list[Observation]:
         """The series from `start` to `end` (inclusive), oldest first."""

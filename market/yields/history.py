@@ -247,8 +247,9 @@ def _to_record(row: CurveRow, source: str) -> StoredRecord:
 
 def _fetch_fred(fred: FredSource, latest: date) -> list[CurveRow]:
     by_day: dict[date, dict[str, Decimal | None]] = {}
+    fetched = fred.many(list(BY_FRED_ID), start=latest - timedelta(days=7))
     for series_id, tenor in BY_FRED_ID.items():
-        for observation in fred.observations(series_id, start=latest - timedelta(days=7)):
+        for observation in fetched[series_id]:
             by_day.setdefault(observation.day, {})[tenor] = observation.value
     return [
         CurveRow(day, values) for day, values in sorted(by_day.items()) if any(v is not None for v in values.values())

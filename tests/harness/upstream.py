@@ -25,6 +25,7 @@ SOURCES: dict[str, tuple[str, str]] = {
     "treasury_rates": ("DESKBOT_TREASURY_RATES_URL", "/treasury/resource-center/data-chart-center/interest-rates"),
     "nyfed": ("DESKBOT_NYFED_URL", "/nyfed/api"),
     "fred": ("DESKBOT_FRED_URL", "/fred/fred"),
+    "fredgraph": ("DESKBOT_FREDGRAPH_URL", "/fredgraph/graph"),
     "cftc": ("DESKBOT_CFTC_URL", "/cftc/resource"),
 }
 
