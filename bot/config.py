@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     cftc_url: str = Field("https://publicreporting.cftc.gov/resource", validation_alias="DESKBOT_CFTC_URL")
     desk_feed_url: str | None = Field(None, validation_alias="DESKBOT_DESK_FEED_URL")
     wi_feed_url: str | None = Field(None, validation_alias="DESKBOT_WI_FEED_URL")
+    admins: str = Field("", validation_alias="DESKBOT_ADMINS")
     short_commands: str = Field(
         "/yields=yields,/curve=curve,/auction=auction,/funding=funding,/basis=basis",
         validation_alias="DESKBOT_SHORT_COMMANDS",
@@ -108,6 +109,11 @@ class Settings(BaseSettings):
     def _short_commands(cls, value: str) -> str:
         parse_short_commands(value)
         return value
+
+    @property
+    def admin_ids(self) -> list[str]:
+        """Slack user ids allowed to change subscriptions besides workspace admins and owners."""
+        return [item.strip() for item in self.admins.split(",") if item.strip()]
 
     @property
     def short_command_map(self) -> dict[str, str]:

@@ -10,7 +10,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.data_refresh import start_data_refresh
 from bot.http_server import serve_http
-from bot.slack_app import create_app
+from bot.slack_app import create_app, create_web_client
 from bot.storage.command_log import CommandLog
 from bot.wiring import wire
 
@@ -19,8 +19,9 @@ logger = logging.getLogger(__name__)
 
 def run_bot(settings: Settings, clock: Clock) -> None:
     """Open storage, connect to Slack, then serve until SIGTERM or Ctrl-C."""
-    wired = wire(settings)
-    app = create_app(settings, wired.registry, CommandLog(wired.sessions), clock)
+    client = create_web_client(settings)
+    wired = wire(settings, client)
+    app = create_app(settings, client, wired.registry, CommandLog(wired.sessions), clock)
     refresher = start_data_refresh(wired.services, clock)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:

@@ -23,10 +23,15 @@ from commands.registry import Registry
 logger = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, registry: Registry, command_log: CommandLog, clock: Clock) -> App:
+def create_web_client(settings: Settings) -> WebClient:
+    """The Web API client every Slack call goes through (429s and dropped connections retried)."""
+    token, _secret = settings.require_slack()
+    return WebClient(token=token, base_url=settings.slack_api_url, retry_handlers=retry_handlers())
+
+
+def create_app(settings: Settings, client: WebClient, registry: Registry, command_log: CommandLog, clock: Clock) -> App:
     """A Bolt app that verifies Slack's signatures and answers the slash command."""
-    token, signing_secret = settings.require_slack()
-    client = WebClient(token=token, base_url=settings.slack_api_url, retry_handlers=retry_handlers())
+    _token, signing_secret = settings.require_slack()
     bolt_logger = logging.getLogger("slack_bolt")
     bolt_logger.addFilter(_drop_token_unused_warning)
     try:

@@ -7,16 +7,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from slack_sdk import WebClient
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import ConfigError, Settings
+from bot.slack_access import SlackAccess
 from bot.storage.database import create_database
 from bot.storage.market_store import SqlRecordStore
+from bot.storage.subscriptions import SqlSubscriptionStore
 from commands.dispatch import build_registry
 from commands.registry import Registry
 from commands.services import Services
+from commands.subscriptions import ScheduleServices
 from market.http import UpstreamClient
 from market.sources.fred import FredSource
 from market.sources.treasury_rates import TreasuryRatesSource
@@ -66,17 +70,24 @@ def upstream(settings: Settings, source: str) -> UpstreamClient:
     return UpstreamClient(SOURCE_LABELS[source], base_urls[source])
 
 
-def build_services(settings: Settings, sessions: sessionmaker[Session]) -> Services:
-    """The domain objects, each over the store and its upstream clients."""
+def build_services(
+    settings: Settings, sessions: sessionmaker[Session], slack_client: WebClient | None = None
+) -> Services:
+    """The domain objects, each over the store and its upstream clients.
+
+    `slack_client` is None for `deskbot ask`: commands that need Slack say so.
+    """
     store = SqlRecordStore(sessions)
     fred_key = settings.fred_api_key.get_secret_value() if settings.fred_api_key else None
     fred = FredSource(upstream(settings, "fred"), fred_key, graph=upstream(settings, "fredgraph"))
     yields = YieldHistory(store, TreasuryRatesSource(upstream(settings, "treasury_rates")), fred)
-    return Services(store=store, yields=yields)
+    slack = SlackAccess(slack_client, settings.admin_ids) if slack_client is not None else None
+    schedule = ScheduleServices(store=SqlSubscriptionStore(sessions), slack=slack)
+    return Services(store=store, yields=yields, schedule=schedule)
 
 
-def wire(settings: Settings) -> Wired:
+def wire(settings: Settings, slack_client: WebClient | None = None) -> Wired:
     """Open storage and build the services and the command registry."""
     sessions = open_database(settings)
-    services = build_services(settings, sessions)
+    services = build_services(settings, sessions, slack_client)
     return Wired(sessions=sessions, services=services, registry=build_registry(services))

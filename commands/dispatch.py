@@ -11,6 +11,7 @@ from commands.help import command_help, help_command, usage_reply
 from commands.registry import Registry, UsageError
 from commands.reply import Reply
 from commands.services import Services
+from commands.subscriptions import subscription_commands
 from commands.yields import yields_command
 
 DEFAULT_COMMAND = "help"
@@ -26,6 +27,9 @@ def build_registry(services: Services | None = None) -> Registry:
     if services is not None and services.yields is not None:
         registry.add(yields_command(services.yields))
         registry.add(curve_command(services.yields))
+    if services is not None and services.schedule is not None:
+        for command in subscription_commands(services.schedule):
+            registry.add(command)
     return registry
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from commands.subscriptions import ScheduleServices
 from market.store import RecordStore
 from market.yields.history import YieldHistory
 
@@ -18,3 +19,4 @@ class Services:
 
     store: RecordStore
     yields: YieldHistory | None = None
+    schedule: ScheduleServices | None = None

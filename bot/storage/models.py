@@ -60,3 +60,38 @@ class DatasetRefresh(Base):
     attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     succeeded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class SubscriptionRow(Base):
+    """A channel's subscription to one feed (briefings, flash, daily, weekly, alerts)."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("channel_id", "feed", name="uq_subscriptions_channel_feed"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    feed: Mapped[str] = mapped_column(String(16))
+    tenors: Mapped[str] = mapped_column(String(256))
+    lead_minutes: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LedgerEntry(Base):
+    """One scheduled post: claimed before it is sent, marked sent after, so it happens once.
+
+    The key is stable across restarts and instances (kind, channel, auction or date).
+    """
+
+    __tablename__ = "post_ledger"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    state: Mapped[str] = mapped_column(String(16))  # claimed, sent, skipped, given_up
+    claimed_by: Mapped[str] = mapped_column(String(64))
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(Text)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
