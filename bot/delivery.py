@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 CHANNEL_ACCESS_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 CHART_FAILED = "chart_failed"
+POST_EVENT_TYPE = "deskbot_post"
 
 
 def retry_handlers() -> list[RetryHandler]:
@@ -60,18 +61,36 @@ class SlackDelivery:
                 self._send_to_response_url(response_url, chart_refused_reply(error.reason).message_payload())
         return True
 
-    def post(self, channel_id: str, reply: Reply, thread_ts: str | None = None) -> str:
+    def post(self, channel_id: str, reply: Reply, thread_ts: str | None = None, post_key: str | None = None) -> str:
         """Post into a channel (briefings, alerts); charts follow in the message's thread.
 
+        `post_key` goes into the message's metadata, so `find_post` can tell
+        later whether a post interrupted by a crash reached the channel.
         Returns the message's `ts`. Raises `SlackApiError` when Slack refuses.
         """
+        metadata = {"event_type": POST_EVENT_TYPE, "event_payload": {"key": post_key}} if post_key else None
         response = self._client.chat_postMessage(
-            channel=channel_id, text=reply.text, blocks=list(reply.blocks) or None, thread_ts=thread_ts
+            channel=channel_id,
+            text=reply.text,
+            blocks=list(reply.blocks) or None,
+            thread_ts=thread_ts,
+            metadata=metadata,
         )
         ts = str(response["ts"])
         if reply.charts:
             self.upload_charts(channel_id, reply.charts, thread_ts=thread_ts or ts)
         return ts
+
+    def find_post(self, channel_id: str, post_key: str, oldest: float) -> str | None:
+        """The `ts` of a message carrying `post_key` posted since `oldest` (epoch seconds), or None."""
+        response = self._client.conversations_history(
+            channel=channel_id, oldest=str(oldest), include_all_metadata=True, limit=200
+        )
+        for message in response.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") == POST_EVENT_TYPE and metadata.get("event_payload", {}).get("key") == post_key:
+                return str(message["ts"])
+        return None
 
     def upload_charts(self, channel_id: str, charts: tuple[ChartRequest, ...], thread_ts: str | None = None) -> None:
         """Render and share each chart; raises `ChartUploadError` when the channel refuses."""

@@ -66,8 +66,12 @@ class SlackStandIn:
         }
     )
 
+    admins: set[str] = field(default_factory=lambda: {"U0ADMIN"})
+
     def __post_init__(self) -> None:
         self.calls: list[Call] = []
+        self.messages: dict[str, list[dict[str, Any]]] = defaultdict(list)  # channel → posted messages
+        self._delays: dict[str, deque[float]] = defaultdict(deque)
         self._changed = threading.Condition()
         self._scripted: dict[str, deque[_Scripted]] = defaultdict(deque)
         self._uploads: dict[str, bytes] = {}
@@ -103,6 +107,14 @@ class SlackStandIn:
     def rate_limit_next(self, method: str, retry_after: int = 1) -> None:
         """The next call to `method` (or `response_url`) gets HTTP 429 with Retry-After."""
         self._scripted[method].append(_Scripted(status=429, retry_after=retry_after))
+
+    def delay_next(self, method: str, seconds: float) -> None:
+        """The next call to `method` is recorded (and takes effect) at once but answered after `seconds`."""
+        self._delays[method].append(seconds)
+
+    def take_delay(self, method: str) -> float:
+        delays = self._delays.get(method)
+        return delays.popleft() if delays else 0.0
 
     # -- inspection ------------------------------------------------------
     def calls_to(self, method: str, *, key: str | None = None, delivered_only: bool = True) -> list[Call]:
@@ -162,6 +174,9 @@ class SlackStandIn:
         status, response_headers, response_body = self._answer(call)
         call.status = status
         self._record(call)
+        delay = self.take_delay(method)
+        if delay:
+            time.sleep(delay)  # the effect is recorded; only the answer is late
         return status, response_headers, response_body
 
     def _answer(self, call: Call) -> tuple[int, dict[str, str], bytes]:
@@ -212,10 +227,30 @@ class SlackStandIn:
         if refusal := self._refuse_message(params):
             return refusal
         ts = self._next_ts()
-        message = {"type": "message", "text": params.get("text", ""), "user": BOT_USER_ID, "ts": ts}
+        message: dict[str, Any] = {"type": "message", "text": params.get("text", ""), "user": BOT_USER_ID, "ts": ts}
         if params.get("thread_ts"):
             message["thread_ts"] = params["thread_ts"]
+        metadata = params.get("metadata")
+        if metadata:
+            message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
+        self.messages[str(params["channel"])].append(message)
         return {"ok": True, "channel": params["channel"], "ts": ts, "message": message}
+
+    def _api_conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel"))
+        if error := self._channel_error(channel, need_membership=True):
+            return {"ok": False, "error": error}
+        oldest = float(params.get("oldest") or 0)
+        include_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        found = []
+        for message in reversed(self.messages.get(channel, [])):
+            if float(message["ts"]) < oldest:
+                continue
+            shown = dict(message)
+            if not include_metadata:
+                shown.pop("metadata", None)
+            found.append(shown)
+        return {"ok": True, "messages": found[: int(params.get("limit") or 100)], "has_more": False}
 
     def _api_chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         if refusal := self._refuse_message(params):
@@ -246,7 +281,14 @@ class SlackStandIn:
             return {"ok": False, "error": "user_not_found"}
         return {
             "ok": True,
-            "user": {"id": user, "team_id": TEAM_ID, "name": user.lower(), "tz": "America/New_York", "is_admin": False},
+            "user": {
+                "id": user,
+                "team_id": TEAM_ID,
+                "name": user.lower(),
+                "tz": "America/New_York",
+                "is_admin": user in self.admins,
+                "is_owner": False,
+            },
         }
 
     def _api_files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:

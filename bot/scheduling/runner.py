@@ -1,0 +1,120 @@
+"""Post one planned post exactly once: claim it in the ledger, run its command, post, mark it sent."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from slack_sdk.errors import SlackApiError
+
+from bot.delivery import SlackDelivery
+from bot.storage.ledger import Claim, PostLedger, State
+from commands.context import CommandContext
+from commands.registry import Registry
+from commands.reply import Outcome, Reply
+from commands.schedule.plan import PlannedPost, PostKind
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_GRACE = timedelta(minutes=10)
+# Slack errors that retrying will not fix: the post is given up, and the log says why.
+PERMANENT_ERRORS = frozenset(
+    {"not_in_channel", "channel_not_found", "is_archived", "invalid_auth", "account_inactive", "token_revoked"}
+)
+
+Execute = Callable[[str, CommandContext, Registry], tuple[Reply, str | None]]
+
+
+class Fired(StrEnum):
+    SENT = "sent"
+    ALREADY = "already"  # another instance or an earlier run has it
+    RECOVERED = "recovered"  # a crash left it claimed; it had reached Slack
+    SKIPPED = "skipped"  # too late to be useful
+    FAILED = "failed"  # will be retried once
+    GIVEN_UP = "given_up"
+
+
+@dataclass(frozen=True)
+class RunnerSettings:
+    slash_command: str = "/deskbot"
+    grace: timedelta = DEFAULT_GRACE
+
+
+class PostRunner:
+    """Fires planned posts; safe to call twice, from two instances, or after a crash."""
+
+    def __init__(
+        self,
+        ledger: PostLedger,
+        registry: Registry,
+        delivery: SlackDelivery,
+        execute: Execute,
+        settings: RunnerSettings = RunnerSettings(),
+    ) -> None:
+        self._ledger = ledger
+        self._registry = registry
+        self._delivery = delivery
+        self._execute = execute
+        self._settings = settings
+
+    def fire(self, post: PlannedPost, now: datetime) -> Fired:
+        late = now - post.due_at
+        claim = self._ledger.claim(post.key, post.channel_id, post.due_at, now)
+        if claim is Claim.TAKEN:
+            return Fired.ALREADY
+        if claim is Claim.RECOVER:
+            found = self._already_posted(post)
+            if found is not None:
+                self._ledger.finish(post.key, State.SENT, now, message_ts=found, detail="found after a restart")
+                return Fired.RECOVERED
+        if late > self._settings.grace:
+            minutes = int(late.total_seconds() // 60)
+            logger.warning("skipped %s: %d min late (grace %s)", post.key, minutes, self._settings.grace)
+            self._ledger.finish(post.key, State.SKIPPED, now, detail=f"{minutes} min late; not posted stale")
+            return Fired.SKIPPED
+        ctx = CommandContext(now=now, slash_command=self._settings.slash_command, channel_id=post.channel_id)
+        reply, ref = self._execute(post.command, ctx, self._registry)
+        if reply.outcome is not Outcome.OK:
+            return self._failed(post, now, f"the command failed ({reply.outcome.value}, ref {ref})", permanent=False)
+        try:
+            ts = self._post(post, reply)
+        except SlackApiError as error:
+            reason = str(error.response.get("error", "unknown_error"))
+            return self._failed(post, now, f"Slack said {reason}", permanent=reason in PERMANENT_ERRORS)
+        except Exception as error:  # network trouble after retries
+            return self._failed(post, now, f"{type(error).__name__}", permanent=False)
+        self._ledger.finish(post.key, State.SENT, now, message_ts=ts)
+        return Fired.SENT
+
+    def _post(self, post: PlannedPost, reply: Reply) -> str:
+        thread_ts = None
+        if post.thread_of:
+            parent = self._ledger.get(post.thread_of)
+            thread_ts = parent.message_ts if parent and parent.state is State.SENT else None
+        ts = self._delivery.post(post.channel_id, reply, thread_ts=thread_ts, post_key=post.key)
+        if post.kind is PostKind.FLASH and thread_ts:
+            headline = reply.text.split("\n", 1)[0]
+            line = Reply(text=f"{headline} — details in the thread.")
+            self._delivery.post(post.channel_id, line, post_key=post.key + ":line")
+        return ts
+
+    def _already_posted(self, post: PlannedPost) -> str | None:
+        oldest = (post.due_at - timedelta(minutes=5)).timestamp()
+        try:
+            return self._delivery.find_post(post.channel_id, post.key, oldest)
+        except SlackApiError as error:
+            logger.warning("could not check %s for %s: %s", post.channel_id, post.key, error.response.get("error"))
+            return None
+
+    def _failed(self, post: PlannedPost, now: datetime, why: str, *, permanent: bool) -> Fired:
+        record = self._ledger.get(post.key)
+        if permanent or (record is not None and record.attempts >= 2):
+            logger.error("gave up on %s: %s", post.key, why)
+            self._ledger.finish(post.key, State.GIVEN_UP, now, detail=why)
+            return Fired.GIVEN_UP
+        logger.warning("%s failed, will retry once: %s", post.key, why)
+        self._ledger.release(post.key, why)
+        return Fired.FAILED
