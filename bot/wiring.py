@@ -17,7 +17,12 @@ from bot.storage.market_store import SqlRecordStore
 from commands.dispatch import build_registry
 from commands.registry import Registry
 from commands.services import Services
+from market.funding.book import FundingBook
 from market.http import UpstreamClient
+from market.sources.cftc import CftcSource
+from market.sources.desk_feed import DeskFeedSource, is_url, split_url
+from market.sources.fred import FredSource
+from market.sources.nyfed import NyFedSource
 
 # Source → the name a desk reads in messages.
 SOURCE_LABELS = {
@@ -64,7 +69,26 @@ def upstream(settings: Settings, source: str) -> UpstreamClient:
 def build_services(settings: Settings, sessions: sessionmaker[Session]) -> Services:
     """The domain objects, each over the store and its upstream clients."""
     store = SqlRecordStore(sessions)
-    return Services(store=store)
+    fred_key = settings.fred_api_key.get_secret_value() if settings.fred_api_key else None
+    funding = FundingBook(
+        store,
+        nyfed=NyFedSource(upstream(settings, "nyfed")),
+        fred=FredSource(upstream(settings, "fred"), fred_key),
+        cftc=CftcSource(upstream(settings, "cftc")),
+        desk_feeds=desk_feeds(settings.desk_feed_url),
+    )
+    return Services(store=store, funding=funding)
+
+
+def desk_feeds(setting: str | None) -> list[DeskFeedSource]:
+    """One source per comma-separated location in `DESKBOT_DESK_FEED_URL` (paths or http(s) URLs)."""
+    feeds = []
+    for location in (part.strip() for part in (setting or "").split(",")):
+        if not location:
+            continue
+        client = UpstreamClient("desk feed", split_url(location)[0]) if is_url(location) else None
+        feeds.append(DeskFeedSource(location, client))
+    return feeds
 
 
 def wire(settings: Settings) -> Wired:

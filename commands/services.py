@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from market.funding.book import FundingBook
 from market.store import RecordStore
 
 
@@ -16,3 +17,5 @@ class Services:
     """The domain objects commands call; nothing here reads settings or the clock."""
 
     store: RecordStore
+    # Funding, positioning and basis-stress history (`/funding`, `/basis`).
+    funding: FundingBook | None = None
