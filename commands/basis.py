@@ -77,7 +77,11 @@ def _value_text(component: Component) -> str:
         change_text = bp(change) if change is not None else None
     elif component.unit == "$bn":
         text = bn(value)
-        change_text = f"{signed(change, 1)}bn" if change is not None else None
+        change_text = (
+            (f"{MINUS if change < 0 else '+'}{bn(abs(change))}" if round(change, 1) else "±$0.0bn")
+            if change is not None
+            else None
+        )
     elif component.unit == "contracts":
         text = f"{signed(value)} contracts"
         change_text = signed(change) if change is not None else None
@@ -89,7 +93,7 @@ def _value_text(component: Component) -> str:
     return text
 
 
-def component_line(component: Component) -> str:
+def component_line(component: Component, as_of: date) -> str:
     if not component.present:
         return f":white_circle: {component.label}: *missing* — {component.missing}"
     since = f" since {component.history_from}" if component.history_from else ""
@@ -97,7 +101,7 @@ def component_line(component: Component) -> str:
         f"{component.light} {component.label} {_value_text(component)} — "
         f"{ordinal(component.percentile or 0)} pct{since}"
     )
-    if component.observed_on and component.observed_on != component.history_from:
+    if component.observed_on and component.observed_on != as_of:
         line += f" (as of {component.observed_on})"
     if component.note:
         line += f"; {component.note}"
@@ -109,7 +113,7 @@ def gauge_reply(result: Gauge, leverage: LeverageLine, book: FundingBook, notes:
     if result.score is None:
         headline = "No component has data for this date."
     else:
-        headline = f"{result.light} Stress {result.score:.0f}/100. {result.call}"
+        headline = f"{traffic_light(round(result.score))} Stress {result.score:.0f}/100. {result.call}"
     drivers = ", ".join(f"{c.label} ({ordinal(c.percentile or 0)} pct)" for c in result.drivers[:4])
     driver_line = f"Driven by: {drivers}." if drivers else "No component is above its 75th percentile."
     lines: list[str] = []
@@ -117,7 +121,7 @@ def gauge_reply(result: Gauge, leverage: LeverageLine, book: FundingBook, notes:
         score = result.group_scores.get(group)
         score_text = f"{score:.0f}/100" if score is not None else "missing"
         lines.append(f"*{GROUP_TITLES[group]}* (weight {weight:.0%}) {traffic_light(score)} {score_text}")
-        lines.extend(f"    {component_line(c)}" for c in result.components if c.group == group)
+        lines.extend(f"    {component_line(c, result.as_of)}" for c in result.components if c.group == group)
     stated = ", ".join(f"{GROUP_TITLES[g].lower()} {w:.0%}" for g, w in GROUP_WEIGHTS.items())
     weights = (
         f"Weights: {stated}; each group is the average of its components' stress percentiles "
@@ -127,16 +131,7 @@ def gauge_reply(result: Gauge, leverage: LeverageLine, book: FundingBook, notes:
     if set(result.weights_used) != set(GROUP_WEIGHTS):
         used = ", ".join(f"{GROUP_TITLES[g].lower()} {w:.0%}" for g, w in result.weights_used.items())
         weights += f" Missing groups' weight is shared out: used here {used}."
-    missing = [c for c in result.components if not c.present]
-    missing_line = (
-        "Missing: " + "; ".join(f"{c.label} ({c.missing})" for c in missing) + "."
-        if missing
-        else "No component is missing."
-    )
-    if all(c.group == "rates" and not c.present for c in result.components if c.group == "rates"):
-        rates_missing = next((c.missing for c in result.components if c.group == "rates" and not c.present), None)
-        if rates_missing and "not available" in rates_missing:
-            missing_line = "rates: not available (the yields history is not wired). " + missing_line
+    missing_line = missing_summary(result)
     context = (
         f"Data to {result.as_of} · NY Fed Markets (SOFR, repo operations), FRED (IORB), "
         "CFTC Traders in Financial Futures (futures only, published Fridays)"
@@ -162,6 +157,18 @@ def gauge_reply(result: Gauge, leverage: LeverageLine, book: FundingBook, notes:
     )
 
 
+def missing_summary(result: Gauge) -> str:
+    """Missing components named, grouped by reason (they are left out, never counted as zero)."""
+    by_reason: dict[str, list[str]] = {}
+    for component in result.components:
+        if not component.present:
+            by_reason.setdefault(component.missing or "no data", []).append(component.label)
+    if not by_reason:
+        return "No component is missing."
+    parts = [f"{', '.join(labels)} — {reason}" for reason, labels in by_reason.items()]
+    return "Missing (left out, not counted as zero): " + "; ".join(parts) + "."
+
+
 # ---- positioning ----------------------------------------------------------------------------------
 
 
@@ -183,7 +190,7 @@ def positioning_reply(book: FundingBook, ctx: CommandContext, command: Command, 
         if row.net is None:
             table.append(f"`{row.name:<16}  not reported this week`")
             continue
-        z = f"{row.zscore:+.1f}" if row.zscore is not None else "n/a"
+        z = f"{row.zscore:+.1f}".replace("-", MINUS) if row.zscore is not None else "n/a"
         change = signed(row.change) if row.change is not None else "n/a"
         table.append(
             f"`{row.name:<16}  {signed(row.net):>15}  {change:>13}  {z:>6}  {ordinal(row.percentile or 0):>4}`"
@@ -342,7 +349,7 @@ def basis_calc_reply(result: calc.BasisResult, sofr: float | None, sofr_day: dat
     )
     text = "\n".join([title, headline, *lines, context])
     return Reply(
-        text=blocks.fallback(text.replace(MINUS, "-") if False else text),
+        text=blocks.fallback(text),
         blocks=blocks.fit(
             [
                 blocks.header(title),

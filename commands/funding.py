@@ -144,7 +144,8 @@ def funding_reply(snap: FundingSnapshot, book: FundingBook, notes: list[str]) ->
         headline += f", {side(reserve, snap.reserve_label)} {pct(snap.reserve_rate)}"
     else:
         headline += f" ({snap.reserve_label} not in the data for this day)"
-    headline += f"; {snap.repo_ops_label} {operation_bn(snap.repo_ops.value) if snap.repo_ops.value is not None else 'none recorded'}"
+    taken = operation_bn(snap.repo_ops.value) if snap.repo_ops.value is not None else "none recorded"
+    headline += f"; {snap.repo_ops_label} {taken}"
     if snap.rrp.value is not None:
         headline += f", ON RRP {bn(snap.rrp.value)}"
     headline += "."
@@ -174,7 +175,8 @@ def funding_reply(snap: FundingSnapshot, book: FundingBook, notes: list[str]) ->
     if snap.target_low is not None and snap.target_high is not None:
         lines.append(
             f"• *Fed funds range* {snap.target_low:.2f}–{snap.target_high:.2f}%: SOFR is "
-            f"{side((rate - snap.target_low) * 100, 'the bottom')} and {side((rate - snap.target_high) * 100, 'the top')}"
+            f"{side((rate - snap.target_low) * 100, 'the bottom')} and "
+            f"{side((rate - snap.target_high) * 100, 'the top')}"
         )
     if snap.repo_ops.value is not None:
         high = f"; past-year high {operation_bn(snap.repo_ops.high)}" if snap.repo_ops.high is not None else ""
@@ -213,6 +215,7 @@ def funding_chart(book: FundingBook, snap: FundingSnapshot) -> LineChart:
     sofr = book.rates("SOFR").loc[start:end]
     reserves = book.reserve_rate().loc[start:end].reindex(sofr.index)
     repo = book.repo_take_up().loc[start:end]
+    rate = float(snap.sofr["rate"])
 
     def points(series: pd.Series) -> tuple[tuple[date, float | None], ...]:
         return tuple((ts.date(), None if pd.isna(v) else float(v)) for ts, v in series.items())
@@ -229,14 +232,14 @@ def funding_chart(book: FundingBook, snap: FundingSnapshot) -> LineChart:
         series.append(Series(f"{snap.repo_ops_label} ($bn, right)", points(repo), right_axis=True, style="bar"))
     return LineChart(
         title=f"SOFR and its 1st–99th percentile band to {snap.day}",
-        subtitle=f"{snap.reserve_label} and the Fed's repo take-up; {snap.day:%d %b %Y}: SOFR {float(snap.sofr['rate']):.2f}%",
+        subtitle=f"{snap.reserve_label} and the Fed's repo take-up; {snap.day:%d %b %Y}: SOFR {rate:.2f}%",
         series=tuple(series),
         bands=(band,),
         y_label="%",
         right_y_label="$bn",
         right_y_min_top=10.0,
         filename=f"funding-{snap.day}.png",
-        alt_text=f"SOFR {float(snap.sofr['rate']):.2f}% on {snap.day} with its percentile band, {snap.reserve_label} and repo take-up",
+        alt_text=f"SOFR {rate:.2f}% on {snap.day} with its percentile band, {snap.reserve_label}, repo take-up",
         source_note="Source: NY Fed Markets, FRED",
     )
 

@@ -70,7 +70,7 @@ class Gauge:
 
     @property
     def light(self) -> str:
-        return traffic_light(self.score)
+        return traffic_light(None if self.score is None else round(self.score))
 
     @property
     def missing(self) -> tuple[Component, ...]:

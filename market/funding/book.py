@@ -183,7 +183,7 @@ class FundingBook:
         return policy["iorb"].where(~before, policy["ioer"]).dropna()
 
     def repo_take_up(self) -> pd.Series:
-        """Repo operations (SRF, and the 2019-2021 temporary repos) accepted per day, $bn (sum of the day's operations)."""
+        """Repo accepted per day, $bn: the SRF, and the 2019-2021 temporary repos (the day's operations summed)."""
         return self._daily_amount(op for op in self.operations() if op.is_repo)
 
     def reverse_repo(self) -> pd.Series:
