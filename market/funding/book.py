@@ -289,8 +289,15 @@ class FundingBook:
         start = after + timedelta(days=1)
         records = []
         for kind in RATE_KINDS:
-            for fixing in self.nyfed.reference_rates(kind, start, until):
-                records.append(StoredRecord(f"{fixing.kind}:{fixing.day}", fixing.day, _values(fixing)))
+            try:
+                fixings = self.nyfed.reference_rates(kind, start, until)
+            except UpstreamError as error:
+                if kind == "SOFR":
+                    raise
+                # The other rates are context; SOFR alone decides whether the refresh worked.
+                logger.warning("refresh of %s failed: %s", kind, error)
+                continue
+            records.extend(StoredRecord(f"{f.kind}:{f.day}", f.day, _values(f)) for f in fixings if f.day >= start)
         return self.store.upsert(DATASET_RATES, records)
 
     def _fetch_operations(self, after: date, until: date) -> int:
