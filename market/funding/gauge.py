@@ -116,7 +116,7 @@ def positioning_component(book: FundingBook, as_of: date) -> Component:
         missing_reason="no CFTC report published on or before this date",
     )
     z = stress.zscore(total.loc[: pd.Timestamp(as_of)], Z_WINDOW_WEEKS)
-    notes = [f"z-score {z:+.1f} over 3 years".replace("-", "−")] if z is not None else []
+    notes = ["z-score " + f"{z:+.1f}".replace("-", "−") + " over 3 years"] if z is not None else []
     absent = absent_contracts(published.loc[: pd.Timestamp(component.observed_on)]) if component.present else []
     if absent:
         notes.append(f"{', '.join(absent)} not reported that week: summed over the other {6 - len(absent)}")
