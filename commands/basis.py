@@ -9,7 +9,7 @@ import pandas as pd
 from charts.specs import LineChart, Series
 from commands import blocks
 from commands.context import CommandContext
-from commands.funding import MINUS, bn, bp, ordinal, pct, pick_day, signed
+from commands.funding import MINUS, bn, bp, ordinal, pct, pick_day, signed, wanted_date
 from commands.options import parse_date, parse_finite_number, split_options, today
 from commands.registry import Command, CommandArgs, UsageError
 from commands.reply import Reply
@@ -173,17 +173,21 @@ def missing_summary(result: Gauge) -> str:
 
 
 def positioning_reply(book: FundingBook, ctx: CommandContext, command: Command, words: tuple[str, ...]) -> Reply:
-    day, notes = pick_day(book, ctx, command, words)
+    day, _explicit = wanted_date(ctx, command, words)
+    notes = book.refresh(day, ctx.now).notes
     report, rows = positioning_table(book, day)
     if report is None:
         raise UsageError(f"No CFTC report was published by {day}; the data starts in January 2015.", command)
+    if (day - report).days > 14:
+        notes.append(f"The latest report I have is {report}.")
     total_net = sum(r.net for r in rows if r.net is not None)
     total_change = sum(r.change for r in rows if r.change is not None)
     title = f"Leveraged funds in Treasury futures — report of {report:%a %d %b %Y}"
     absent = [r.name for r in rows if r.net is None]
     headline = (
         f"Leveraged funds are net {'short' if total_net < 0 else 'long'} {abs(total_net):,.0f} contracts "
-        f"across {6 - len(absent)} Treasury futures ({signed(total_change)} on the week)."
+        f"across {'the 6' if not absent else f'the {6 - len(absent)} of 6 reported'} Treasury futures "
+        f"({signed(total_change)} on the week)."
     )
     table = ["`contract          net (contracts)     w/w change   z (3y)  pct`"]
     for row in rows:

@@ -70,6 +70,20 @@ def ordinal(value: float) -> str:
     return f"{number}{suffix}"
 
 
+def wanted_date(ctx: CommandContext, command: Command, words: tuple[str, ...]) -> tuple[date, date | None]:
+    """The date asked for (one optional `YYYY-MM-DD` word, else `--as-of`, else today) and whether it was typed."""
+    options = split_options(words, command)
+    explicit = None
+    if options.positionals:
+        if len(options.positionals) > 1 or not looks_like_date(options.positionals[0]):
+            raise UsageError(f"`{command.name}` takes one optional date (YYYY-MM-DD).", command)
+        explicit = parse_date(options.positionals[0], command)
+    today_ = as_of_date(options, ctx, command)
+    if explicit is not None and explicit > today_:
+        raise UsageError(f"{explicit} is in the future; today is {today_}.", command)
+    return explicit or today_, explicit
+
+
 def pick_day(
     book: FundingBook, ctx: CommandContext, command: Command, words: tuple[str, ...]
 ) -> tuple[date, list[str]]:
@@ -78,26 +92,18 @@ def pick_day(
     An explicit date outside the data is a usage error; today with the sources
     down answers from the latest day held, and says so.
     """
-    options = split_options(words, command)
-    explicit = None
-    if options.positionals:
-        if len(options.positionals) > 1 or not looks_like_date(options.positionals[0]):
-            raise UsageError(f"`{command.name}` takes one optional date (YYYY-MM-DD).", command)
-        explicit = parse_date(options.positionals[0], command)
-    wanted = explicit or as_of_date(options, ctx, command)
-    if explicit is not None and explicit > as_of_date(options, ctx, command):
-        raise UsageError(f"{explicit} is in the future.", command)
+    wanted, explicit = wanted_date(ctx, command, words)
     first = book.first("SOFR")
     if first is None or wanted < first:
         raise UsageError(f"SOFR starts on {first}; ask for a date from then on.", command)
     notes = book.refresh(wanted, ctx.now).notes
     sofr = book.rates("SOFR").loc[: pd.Timestamp(wanted)]
     day = sofr.index[-1].date()
-    if wanted - day > MAX_GAP:
-        if explicit is not None:
-            why = f" ({'; '.join(notes)})" if notes else ""
-            raise UsageError(f"I have no SOFR for {explicit}: my data ends on {day}{why}.", command)
-        notes.append(f"Latest SOFR I have is for {day}.")
+    if wanted - day > MAX_GAP and explicit is not None:
+        why = f" ({'; '.join(notes)})" if notes else ""
+        raise UsageError(f"I have no SOFR for {explicit}: my data ends on {day}{why}.", command)
+    if day != wanted:
+        notes.append(f"No SOFR for {wanted} yet: showing {day}, the latest I have.")
     return day, notes
 
 

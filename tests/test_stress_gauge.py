@@ -10,8 +10,8 @@ import pytest
 from market.analytics.stress import (
     GROUP_WEIGHTS,
     composite,
-    leverage_line,
     level_component,
+    leverage_line,
     stress_percentile,
     traffic_light,
 )

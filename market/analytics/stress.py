@@ -287,7 +287,8 @@ class LeverageLine:
         if self.move_pct is None:
             return f"{head} The week's {self.contract} move needs the desk feed's {self.contract} price."
         parts = ", ".join(f"{abs(self.move_pct) / loss:.0%} of the {lev}× cushion" for lev, loss in self.cushions)
-        return f"{head} {self.contract} moved {self.move_pct:+.2f}% in the week to {self.end} ({parts})."
+        move = f"{self.move_pct:+.2f}".replace("-", "−")
+        return f"{head} {self.contract} moved {move}% in the week to {self.end} ({parts})."
 
 
 def leverage_line(prices: pd.Series | None, as_of: date, contract: str = "TY") -> LeverageLine:
