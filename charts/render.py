@@ -76,8 +76,8 @@ def _render_line(chart: LineChart) -> bytes:
         if right is not None and chart.right_y_label:
             right.set_ylabel(chart.right_y_label)
         if right is not None and chart.right_y_min_top is not None:
-            low, high = right.get_ylim()
-            right.set_ylim(low, max(high, chart.right_y_min_top))
+            bottom, top = right.get_ylim()
+            right.set_ylim(float(bottom), max(float(top), chart.right_y_min_top))
         _decorate(fig, ax, chart.title, chart.subtitle, chart.y_label, chart.source_note)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
         if len(handles) > 1:

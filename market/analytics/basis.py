@@ -29,6 +29,8 @@ CONTRACT_NAMES = {
 }
 MONTH_CODES = {"H": 3, "M": 6, "U": 9, "Z": 12}
 PRICE_PATTERN = re.compile(r"^(\d{1,3})-(\d{2})(\+|[0-7])?$")
+# The character after the 32nds → the fraction of a 32nd it adds (`+` = a half).
+QUARTER_TICKS = {"0": 0.0, "2": 0.25, "+": 0.5, "5": 0.5, "7": 0.75}
 
 
 class BasisInputError(ValueError):
@@ -44,11 +46,9 @@ def parse_price(text: str) -> float:
         ticks = int(thirty_seconds)
         if ticks > 31:
             raise BasisInputError(f"`{raw}`: the 32nds must be 00-31")
-        eighths = {"+": 4, None: 0}.get(extra) if extra in ("+", None) else int(extra)
-        if extra not in ("+", None) and int(extra) not in (0, 2, 5, 7):
+        if extra is not None and extra not in QUARTER_TICKS:
             raise BasisInputError(f"`{raw}`: the third digit is quarters of a 32nd (0, 2, 5 or 7)")
-        fraction = {0: 0.0, 2: 0.25, 4: 0.5, 5: 0.5, 7: 0.75}[eighths if extra in ("+", None) else int(extra)]
-        return int(whole) + (ticks + fraction) / 32
+        return int(whole) + (ticks + QUARTER_TICKS.get(extra or "0", 0.0)) / 32
     try:
         value = float(raw)
     except ValueError:

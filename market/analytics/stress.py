@@ -206,19 +206,16 @@ def composite(as_of: date, components: list[Component]) -> Gauge:
     """Average percentiles within each group, then weight the groups; missing weight is shared out."""
     group_scores: dict[str, float | None] = {}
     for group in GROUP_WEIGHTS:
-        present = [c.percentile for c in components if c.group == group and c.present]
-        group_scores[group] = sum(present) / len(present) if present else None  # type: ignore[arg-type]
-    available = {group: weight for group, weight in GROUP_WEIGHTS.items() if group_scores[group] is not None}
-    total = sum(available.values())
-    weights_used = {group: weight / total for group, weight in available.items()} if total else {}
-    score = sum(weights_used[g] * group_scores[g] for g in weights_used) if weights_used else None  # type: ignore[operator]
+        present = [c.percentile for c in components if c.group == group and c.percentile is not None and c.present]
+        group_scores[group] = sum(present) / len(present) if present else None
+    scored = {group: value for group, value in group_scores.items() if value is not None}
+    total = sum(GROUP_WEIGHTS[group] for group in scored)
+    weights_used = {group: GROUP_WEIGHTS[group] / total for group in scored} if total else {}
+    score = sum(weights_used[g] * scored[g] for g in weights_used) if weights_used else None
     funding = group_scores[FUNDING]
-    basis_weights = {g: GROUP_WEIGHTS[g] for g in BASIS_GROUPS if group_scores[g] is not None}
-    basis = (
-        sum(basis_weights[g] * group_scores[g] for g in basis_weights) / sum(basis_weights.values())  # type: ignore[operator]
-        if basis_weights
-        else None
-    )
+    basis_scored = {g: scored[g] for g in BASIS_GROUPS if g in scored}
+    basis_total = sum(GROUP_WEIGHTS[g] for g in basis_scored)
+    basis = sum(GROUP_WEIGHTS[g] * value for g, value in basis_scored.items()) / basis_total if basis_scored else None
     drivers = _drivers(components, weights_used)
     return Gauge(
         as_of=as_of,

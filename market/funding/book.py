@@ -55,7 +55,7 @@ def _read_gz_json(path: Path) -> Any:
         return json.load(handle)
 
 
-def _values(record: object) -> dict[str, Any]:
+def _values(record: RateFixing | RepoOperation | TffPosition | Observation) -> dict[str, Any]:
     """A dataclass as JSON-safe values (decimals and dates as text)."""
     return {key: (str(value) if isinstance(value, Decimal | date) else value) for key, value in asdict(record).items()}
 
@@ -287,7 +287,7 @@ class FundingBook:
     def _fetch_rates(self, after: date, until: date) -> int:
         assert self.nyfed is not None
         start = after + timedelta(days=1)
-        records = []
+        records: list[StoredRecord] = []
         for kind in RATE_KINDS:
             try:
                 fixings = self.nyfed.reference_rates(kind, start, until)
@@ -316,7 +316,7 @@ class FundingBook:
 
     def _fetch_policy(self, after: date, until: date) -> int:
         assert self.fred is not None
-        records = []
+        records: list[StoredRecord] = []
         for series in POLICY_SERIES[:1] + POLICY_SERIES[2:]:
             for obs in self.fred.observations(series, after + timedelta(days=1), until):
                 values = {"series": series, "day": obs.day.isoformat(), "value": _values(obs)["value"]}

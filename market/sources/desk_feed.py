@@ -48,7 +48,7 @@ class DeskFeedRow:
 def parse_desk_feed_csv(text: str) -> list[DeskFeedRow]:
     """Rows from a CSV with a `date` column and any of the known columns, oldest first."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    return _rows(list(reader), reader.fieldnames or [])
+    return _rows(list(reader), list(reader.fieldnames or []))
 
 
 def parse_desk_feed_json(payload: Any) -> list[DeskFeedRow]:
