@@ -19,9 +19,16 @@ from commands.services import Services
 from market.funding.book import FundingBook
 from market.http import UpstreamClient
 from market.sources.cftc import CftcSource
+from market.sources.fred import FredSource
 from market.sources.nyfed import NyFedSource
 from tests.harness.bot_process import clean_environment
-from tests.harness.funding import DESK_FEED_FILES, shipped_operations_payload, shipped_until, sqlite_store
+from tests.harness.funding import (
+    DESK_FEED_FILES,
+    shipped_fred_payload,
+    shipped_operations_payload,
+    shipped_until,
+    sqlite_store,
+)
 from tests.harness.upstream import Scripted
 
 
@@ -189,6 +196,27 @@ def test_sofr_newer_than_the_shipped_history_is_fetched_stored_and_answered(tmp_
     assert offline.rates("SOFR").loc["2024-06-04", "rate"] == 5.33
     assert offline.repo_take_up().index.max().date() >= date(2024, 6, 4)
     assert store.refresh_status("nyfed_reference_rates").error is None
+
+
+def test_policy_rates_newer_than_the_shipped_history_come_from_fred(tmp_path, upstream):
+    shipped = shipped_until(tmp_path / "shipped", date(2024, 5, 31), policy_cutoff=date(2024, 5, 31))
+    june = (date(2024, 6, 1), date(2024, 6, 7))
+    upstream.script(
+        "fred",
+        "/series/observations",
+        *(Scripted(shipped_fred_payload(series, *june)) for series in ("IORB", "DFEDTARL", "DFEDTARU")),
+    )
+    nyfed = NyFedSource(UpstreamClient("NY Fed Markets", upstream.base_url("nyfed")))
+    fred = FredSource(UpstreamClient("FRED", upstream.base_url("fred")), "k" * 32)
+    live = FundingBook(sqlite_store(tmp_path), nyfed=nyfed, fred=fred, shipped=shipped)
+
+    reply = ask(live, "/funding 2024-06-04", date(2024, 6, 5))
+
+    assert reply.text.splitlines()[1].startswith("SOFR 5.33%, 7 bp below IORB 5.40%")
+    assert "• *Fed funds range* 5.25–5.50%" in reply.text
+    fred_asks = [r.query for r in upstream.requests if r.source == "fred"]
+    assert [q["series_id"] for q in fred_asks] == ["IORB", "DFEDTARL", "DFEDTARU"]
+    assert all(q["observation_start"] == "2024-06-01" and q["file_type"] == "json" for q in fred_asks)
 
 
 def test_positions_newer_than_the_shipped_history_are_fetched_and_answered(tmp_path, upstream):

@@ -46,8 +46,11 @@ def _write_gz_json(path: Path, payload: Any) -> None:
         json.dump(payload, handle)
 
 
-def shipped_until(target: Path, cutoff: date) -> Path:
-    """A copy of the shipped history with everything after `cutoff` removed (same layouts)."""
+def shipped_until(target: Path, cutoff: date, policy_cutoff: date | None = None) -> Path:
+    """A copy of the shipped history with everything after `cutoff` removed (same layouts).
+
+    Fed policy rates are kept whole unless `policy_cutoff` is given.
+    """
     target.mkdir(parents=True, exist_ok=True)
     rates = _gz_json(SHIPPED / "nyfed_reference_rates.json.gz")
     rates["refRates"] = [r for r in rates["refRates"] if r["effectiveDate"] <= cutoff.isoformat()]
@@ -60,8 +63,26 @@ def shipped_until(target: Path, cutoff: date) -> Path:
         target / "cftc_tff_treasury_futures.json.gz",
         [row for row in positions if row["report_date_as_yyyy_mm_dd"][:10] <= cutoff.isoformat()],
     )
-    shutil.copy(SHIPPED / "fred_policy_rates.csv", target / "fred_policy_rates.csv")
+    if policy_cutoff is None:
+        shutil.copy(SHIPPED / "fred_policy_rates.csv", target / "fred_policy_rates.csv")
+    else:
+        lines = (SHIPPED / "fred_policy_rates.csv").read_text().splitlines(keepends=True)
+        kept_lines = [lines[0], *(line for line in lines[1:] if line[:10] <= policy_cutoff.isoformat())]
+        (target / "fred_policy_rates.csv").write_text("".join(kept_lines))
     return target
+
+
+def shipped_fred_payload(series: str, start: date, end: date) -> bytes:
+    """Real shipped FRED values for `series` in the API's `series/observations` JSON shape (value a string)."""
+    lines = (SHIPPED / "fred_policy_rates.csv").read_text().splitlines()
+    column = lines[0].split(",").index(series)
+    observations = [
+        {"realtime_start": "2024-06-26", "realtime_end": "2024-06-26", "date": row[0], "value": row[column] or "."}
+        for row in (line.split(",") for line in lines[1:])
+        if start.isoformat() <= row[0] <= end.isoformat()
+    ]
+    payload = {"units": "lin", "count": len(observations), "observations": observations}
+    return json.dumps(payload).encode()
 
 
 def shipped_operations_payload(start: date, end: date) -> bytes:
