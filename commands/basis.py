@@ -9,7 +9,7 @@ import pandas as pd
 from charts.specs import LineChart, Series
 from commands import blocks
 from commands.context import CommandContext
-from commands.funding import MINUS, bn, bp, ordinal, pct, pick_day, signed, wanted_date
+from commands.funding import MINUS, bn, bp, note_text, ordinal, pct, pick_day, signed, wanted_date
 from commands.options import parse_date, parse_finite_number, split_options, today
 from commands.registry import Command, CommandArgs, UsageError
 from commands.reply import Reply
@@ -139,7 +139,7 @@ def gauge_reply(result: Gauge, leverage: LeverageLine, book: FundingBook, notes:
         + (", desk feed" if book.desk_feeds else "")
     )
     if notes:
-        context += " · " + " ".join(notes)
+        context += " · " + note_text(notes)
     body = "\n".join(lines)
     text = "\n".join([title, headline, driver_line, body, weights, missing_line, leverage.text(), context])
     return Reply(
@@ -209,7 +209,7 @@ def positioning_reply(book: FundingBook, ctx: CommandContext, command: Command, 
         f"CFTC Traders in Financial Futures, futures only, positions as of Tuesday {report}, published that Friday"
     )
     if notes:
-        context += " · " + " ".join(notes)
+        context += " · " + note_text(notes)
     chart = positioning_chart(book, day, report)
     text = "\n".join([title, headline, *table, explain, context])
     return Reply(

@@ -84,6 +84,11 @@ def wanted_date(ctx: CommandContext, command: Command, words: tuple[str, ...]) -
     return explicit or today_, explicit
 
 
+def note_text(notes: list[str]) -> str:
+    """Notes for the context line, each once, in order."""
+    return " ".join(dict.fromkeys(note if note.endswith(".") else f"{note}." for note in notes))
+
+
 def pick_day(
     book: FundingBook, ctx: CommandContext, command: Command, words: tuple[str, ...]
 ) -> tuple[date, list[str]]:
@@ -197,7 +202,7 @@ def funding_reply(snap: FundingSnapshot, book: FundingBook, notes: list[str]) ->
         lines.append("• *ON RRP*: no result in the data for this day (the file starts 2022-01-03)")
     context = f"Data for {snap.day} · {SOURCES_NOTE}"
     if notes:
-        context += " · " + " ".join(notes)
+        context += " · " + note_text(notes)
     chart = funding_chart(book, snap)
     text = "\n".join([title, headline, *lines, context])
     return Reply(

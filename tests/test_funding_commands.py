@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_settings
+from bot.storage.database import create_database
+from bot.storage.market_store import SqlRecordStore
 from bot.wiring import wire
 from commands.context import DESK_TZ, CommandContext
 from commands.dispatch import answer, build_registry
@@ -176,12 +178,12 @@ def test_basis_bad_input_gets_a_short_usage_message(funding, text, message):
 # ---- live sources newer than the shipped history ---------------------------------------------------
 
 
-def test_sofr_newer_than_the_shipped_history_is_fetched_stored_and_answered(tmp_path, upstream):
+def test_sofr_newer_than_the_shipped_history_is_fetched_stored_and_answered(tmp_path, upstream, database_url):
     shipped = shipped_until(tmp_path / "shipped", date(2024, 5, 31))
     upstream.script(
         "nyfed", "/rp/results/search.json", Scripted(shipped_operations_payload(date(2024, 6, 1), date(2024, 6, 7)))
     )
-    store = sqlite_store(tmp_path)
+    store = SqlRecordStore(create_database(database_url))  # SQLite and PostgreSQL
     nyfed = NyFedSource(UpstreamClient("NY Fed Markets", upstream.base_url("nyfed")))
     live = FundingBook(store, nyfed=nyfed, shipped=shipped)
 
