@@ -18,6 +18,7 @@ from market.analytics import basis as calc
 from market.analytics.stress import GROUP_WEIGHTS, Component, Gauge, LeverageLine, traffic_light
 from market.funding.book import FundingBook
 from market.funding.gauge import gauge, positioning_table, published_positions
+from market.sources.cftc import TREASURY_CONTRACTS
 
 CALC_USAGE = "basis calc <contract> <futures price> <coupon> <maturity> <bond price> [repo=…] [delivery=…]"
 CALC_EXAMPLE = "basis calc TY 110-16+ 4.25 2032-11-15 99-08"
@@ -228,8 +229,6 @@ def positioning_reply(book: FundingBook, ctx: CommandContext, command: Command, 
 
 
 def positioning_chart(book: FundingBook, day: date, report: date) -> LineChart:
-    from market.sources.cftc import TREASURY_CONTRACTS
-
     frame = published_positions(book, day).loc[pd.Timestamp(report - timedelta(days=3 * 365)) :] / 1e6
     series = tuple(
         Series(name, tuple((ts.date(), None if pd.isna(v) else float(v)) for ts, v in frame[code].items()))

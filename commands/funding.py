@@ -178,7 +178,7 @@ def funding_reply(snap: FundingSnapshot, book: FundingBook, notes: list[str]) ->
         if reading.value is None:
             lines.append(f"• *{kind}* not published in the data for this day")
         else:
-            lines.append(f"• *{kind}* {pct(reading.value)}")
+            lines.append(f"• *{kind}* {pct(reading.value)}" + _against_year(reading, "%"))
     if reserve is not None:
         lines.append(f"• *SOFR − {snap.reserve_label}* {bp(reserve)}" + _against_year(snap.sofr_reserve_bp, "bp"))
     else:

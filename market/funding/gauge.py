@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import pandas as pd
@@ -121,7 +121,7 @@ def positioning_component(book: FundingBook, as_of: date) -> Component:
     if absent:
         notes.append(f"{', '.join(absent)} not reported that week: summed over the other {6 - len(absent)}")
     if component.present and notes:
-        return Component(**{**component.__dict__, "note": "; ".join(notes)})
+        return replace(component, note="; ".join(notes))
     return component
 
 
