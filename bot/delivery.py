@@ -88,7 +88,8 @@ class SlackDelivery:
         )
         for message in response.get("messages") or []:
             metadata = message.get("metadata") or {}
-            if metadata.get("event_type") == POST_EVENT_TYPE and metadata.get("event_payload", {}).get("key") == post_key:
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == POST_EVENT_TYPE and payload.get("key") == post_key:
                 return str(message["ts"])
         return None
 

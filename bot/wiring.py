@@ -21,8 +21,12 @@ from commands.dispatch import build_registry
 from commands.registry import Registry
 from commands.services import Services
 from commands.subscriptions import ScheduleServices
+from market.funding.book import FundingBook
 from market.http import UpstreamClient
+from market.sources.cftc import CftcSource
+from market.sources.desk_feed import DeskFeedSource, is_url, split_url
 from market.sources.fred import FredSource
+from market.sources.nyfed import NyFedSource
 from market.sources.treasury_rates import TreasuryRatesSource
 from market.yields.history import YieldHistory
 
@@ -81,9 +85,28 @@ def build_services(
     fred_key = settings.fred_api_key.get_secret_value() if settings.fred_api_key else None
     fred = FredSource(upstream(settings, "fred"), fred_key, graph=upstream(settings, "fredgraph"))
     yields = YieldHistory(store, TreasuryRatesSource(upstream(settings, "treasury_rates")), fred)
+    funding = FundingBook(
+        store,
+        nyfed=NyFedSource(upstream(settings, "nyfed")),
+        fred=FredSource(upstream(settings, "fred"), fred_key),
+        cftc=CftcSource(upstream(settings, "cftc")),
+        desk_feeds=desk_feeds(settings.desk_feed_url),
+        closes=yields.closes,
+    )
     slack = SlackAccess(slack_client, settings.admin_ids) if slack_client is not None else None
     schedule = ScheduleServices(store=SqlSubscriptionStore(sessions), slack=slack)
-    return Services(store=store, yields=yields, schedule=schedule)
+    return Services(store=store, yields=yields, funding=funding, schedule=schedule)
+
+
+def desk_feeds(setting: str | None) -> list[DeskFeedSource]:
+    """One source per comma-separated location in `DESKBOT_DESK_FEED_URL` (paths or http(s) URLs)."""
+    feeds = []
+    for location in (part.strip() for part in (setting or "").split(",")):
+        if not location:
+            continue
+        client = UpstreamClient("desk feed", split_url(location)[0]) if is_url(location) else None
+        feeds.append(DeskFeedSource(location, client))
+    return feeds
 
 
 def wire(settings: Settings, slack_client: WebClient | None = None) -> Wired:

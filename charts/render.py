@@ -74,9 +74,12 @@ def _render_line(chart: LineChart) -> bytes:
             )
         for threshold in chart.thresholds:
             _draw_threshold(right if threshold.right_axis and right is not None else ax, threshold)
-        _decorate(fig, ax, chart.title, chart.subtitle, chart.y_label, chart.source_note)
         if right is not None and chart.right_y_label:
             right.set_ylabel(chart.right_y_label)
+        if right is not None and chart.right_y_min_top is not None:
+            bottom, top = right.get_ylim()
+            right.set_ylim(float(bottom), max(float(top), chart.right_y_min_top))
+        _decorate(fig, ax, chart.title, chart.subtitle, chart.y_label, chart.source_note)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
         if len(handles) > 1:
             ax.legend(handles=handles, frameon=False, fontsize=9, loc="best")

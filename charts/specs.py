@@ -62,6 +62,8 @@ class LineChart:
     bands: tuple[Band, ...] = ()
     thresholds: tuple[Threshold, ...] = ()
     right_y_label: str = ""
+    # The right axis reaches at least this high, so small amounts (e.g. $0.1bn) look small.
+    right_y_min_top: float | None = None
 
 
 @dataclass(frozen=True)

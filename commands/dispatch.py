@@ -5,8 +5,10 @@ Slash commands, `deskbot ask` and scheduled jobs all come through here.
 
 from __future__ import annotations
 
+from commands.basis import basis_command
 from commands.context import CommandContext
 from commands.curve import curve_command
+from commands.funding import funding_command
 from commands.help import command_help, help_command, usage_reply
 from commands.registry import Registry, UsageError
 from commands.reply import Reply
@@ -30,6 +32,9 @@ def build_registry(services: Services | None = None) -> Registry:
     if services is not None and services.schedule is not None:
         for command in subscription_commands(services.schedule):
             registry.add(command)
+    if services is not None and services.funding is not None:
+        registry.add(funding_command(services))
+        registry.add(basis_command(services))
     return registry
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from commands.subscriptions import ScheduleServices
+from market.funding.book import FundingBook
 from market.store import RecordStore
 from market.yields.history import YieldHistory
 
@@ -20,3 +21,5 @@ class Services:
     store: RecordStore
     yields: YieldHistory | None = None
     schedule: ScheduleServices | None = None
+    # Funding, positioning and basis-stress history (`/funding`, `/basis`).
+    funding: FundingBook | None = None

@@ -27,7 +27,11 @@ SOURCES: dict[str, tuple[str, str]] = {
     "fred": ("DESKBOT_FRED_URL", "/fred/fred"),
     "fredgraph": ("DESKBOT_FREDGRAPH_URL", "/fredgraph/graph"),
     "cftc": ("DESKBOT_CFTC_URL", "/cftc/resource"),
+    # A desk's own feed (files served with `serve_file`); not pointed at by `env()`.
+    "desk_feed": ("DESKBOT_DESK_FEED_URL", "/desk"),
 }
+# Settings `env()` leaves unset: optional feeds a test turns on itself.
+OPTIONAL_SETTINGS = frozenset({"DESKBOT_DESK_FEED_URL"})
 
 CONTENT_TYPES = {".json": "application/json", ".csv": "text/csv; charset=utf-8", ".xml": "application/xml"}
 
@@ -122,7 +126,11 @@ class RecordedUpstream:
 
     def env(self) -> dict[str, str]:
         """Every upstream base-URL setting, pointed here."""
-        return {variable: self.base_url(source) for source, (variable, _prefix) in SOURCES.items()}
+        return {
+            variable: self.base_url(source)
+            for source, (variable, _prefix) in SOURCES.items()
+            if variable not in OPTIONAL_SETTINGS
+        }
 
     def fail_next(self, source: str, status: int) -> None:
         """The next request to `source` gets HTTP `status` instead of the recording."""

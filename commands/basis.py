@@ -1,0 +1,364 @@
+"""`/basis [DATE]`, `/basis positioning [DATE]` and `/basis calc …`: basis-trade stress and arithmetic."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+
+from charts.specs import LineChart, Series
+from commands import blocks
+from commands.context import CommandContext
+from commands.funding import MINUS, bn, bp, note_text, ordinal, pct, pick_day, signed, wanted_date
+from commands.options import parse_date, parse_finite_number, split_options, today
+from commands.registry import Command, CommandArgs, UsageError
+from commands.reply import Reply
+from commands.services import Services
+from market.analytics import basis as calc
+from market.analytics.stress import GROUP_WEIGHTS, Component, Gauge, LeverageLine, traffic_light
+from market.funding.book import FundingBook
+from market.funding.gauge import gauge, positioning_table, published_positions
+from market.sources.cftc import TREASURY_CONTRACTS
+
+CALC_USAGE = "basis calc <contract> <futures price> <coupon> <maturity> <bond price> [repo=…] [delivery=…]"
+CALC_EXAMPLE = "basis calc TY 110-16+ 4.25 2032-11-15 99-08"
+GROUP_TITLES = {"funding": "Funding", "positioning": "Positioning", "rates": "Rates", "desk feed": "Desk feed"}
+# Deliverable remaining terms (months from the first day of the delivery month), for a warning only.
+DELIVERABLE_MONTHS = {
+    "TU": (21, 24),
+    "Z3N": (33, 36),
+    "FV": (50, 63),
+    "TY": (78, 120),
+    "TN": (113, 120),
+    "US": (180, 299),
+    "WN": (300, 360),
+    "UB": (300, 360),
+}
+
+
+def basis_command(services: Services) -> Command:
+    """`basis` with its subcommands `positioning` and `calc`."""
+
+    def handle(args: CommandArgs, ctx: CommandContext) -> Reply:
+        book = services.funding
+        assert book is not None
+        words = args.words
+        if words and words[0].lower() == "calc":
+            return calc_reply(book, ctx, command, words[1:])
+        if words and words[0].lower() == "positioning":
+            return positioning_reply(book, ctx, command, words[1:])
+        day, notes = pick_day(book, ctx, command, words)
+        result, leverage, feed_notes = gauge(book, day)
+        return gauge_reply(result, leverage, book, notes + feed_notes)
+
+    command = Command(
+        name="basis",
+        summary="Basis-trade stress gauge (0-100), CFTC positioning, and the cash-futures basis calculator.",
+        usage="basis [YYYY-MM-DD] | basis positioning [YYYY-MM-DD] | " + CALC_USAGE,
+        handler=handle,
+        details=(
+            "The gauge scores each component as a percentile of its own history and weights the groups "
+            "(funding 30%, positioning 20%, rates 25%, desk feed 25%). `calc` takes prices in decimal or 32nds "
+            "(112-16, 112-16+, 112-165); repo= in %, delivery= YYYY-MM-DD."
+        ),
+        examples=("basis", "basis 2025-04-09", "basis positioning", CALC_EXAMPLE, CALC_EXAMPLE + " repo=4.30"),
+    )
+    return command
+
+
+# ---- the gauge ------------------------------------------------------------------------------------
+
+
+def _value_text(component: Component) -> str:
+    value, change = component.value, component.change
+    if value is None:
+        return ""
+    if component.unit == "bp":
+        text = bp(value)
+        change_text = bp(change) if change is not None else None
+    elif component.unit == "$bn":
+        text = bn(value)
+        change_text = (
+            (f"{MINUS if change < 0 else '+'}{bn(abs(change))}" if round(change, 1) else "±$0.0bn")
+            if change is not None
+            else None
+        )
+    elif component.unit == "contracts":
+        text = f"{signed(value)} contracts"
+        change_text = signed(change) if change is not None else None
+    else:  # a yield in %, its move in bp
+        text = pct(value)
+        change_text = bp(change) if change is not None else None
+    if change_text is not None:
+        text += f" ({component.change_label} {change_text})"
+    return text
+
+
+def component_line(component: Component, as_of: date) -> str:
+    if not component.present:
+        return f":white_circle: {component.label}: *missing* — {component.missing}"
+    since = f" since {component.history_from}" if component.history_from else ""
+    line = (
+        f"{component.light} {component.label} {_value_text(component)} — "
+        f"{ordinal(component.percentile or 0)} pct{since}"
+    )
+    if component.observed_on and component.observed_on != as_of:
+        line += f" (as of {component.observed_on})"
+    if component.note:
+        line += f"; {component.note}"
+    return line
+
+
+def gauge_reply(result: Gauge, leverage: LeverageLine, book: FundingBook, notes: list[str]) -> Reply:
+    title = f"Basis-trade stress — {result.as_of:%a %d %b %Y}"
+    if result.score is None:
+        headline = "No component has data for this date."
+    else:
+        headline = f"{traffic_light(round(result.score))} Stress {result.score:.0f}/100. {result.call}"
+    drivers = ", ".join(f"{c.label} ({ordinal(c.percentile or 0)} pct)" for c in result.drivers[:4])
+    driver_line = f"Driven by: {drivers}." if drivers else "No component is above its 75th percentile."
+    lines: list[str] = []
+    for group, weight in GROUP_WEIGHTS.items():
+        score = result.group_scores.get(group)
+        score_text = f"{score:.0f}/100" if score is not None else "missing"
+        lines.append(f"*{GROUP_TITLES[group]}* (weight {weight:.0%}) {traffic_light(score)} {score_text}")
+        lines.extend(f"    {component_line(c, result.as_of)}" for c in result.components if c.group == group)
+    stated = ", ".join(f"{GROUP_TITLES[g].lower()} {w:.0%}" for g, w in GROUP_WEIGHTS.items())
+    weights = (
+        f"Weights: {stated}; each group is the average of its components' stress percentiles "
+        "(in each component's own history up to the date; higher = more stress; "
+        ":large_yellow_circle: ≥75th, :red_circle: ≥90th)."
+    )
+    if set(result.weights_used) != set(GROUP_WEIGHTS):
+        used = ", ".join(f"{GROUP_TITLES[g].lower()} {w:.0%}" for g, w in result.weights_used.items())
+        weights += f" Missing groups' weight is shared out: used here {used}."
+    missing_line = missing_summary(result)
+    context = (
+        f"Data to {result.as_of} · NY Fed Markets (SOFR, repo operations), FRED (IORB), "
+        "CFTC Traders in Financial Futures (futures only, published Fridays)"
+        + (", yields history" if book.closes is not None else "")
+        + (", desk feed" if book.desk_feeds else "")
+    )
+    if notes:
+        context += " · " + note_text(notes)
+    body = "\n".join(lines)
+    text = "\n".join([title, headline, driver_line, body, weights, missing_line, leverage.text(), context])
+    return Reply(
+        text=blocks.fallback(text),
+        blocks=blocks.fit(
+            [
+                blocks.header(title),
+                *blocks.sections(f"*{headline}*\n{driver_line}"),
+                *blocks.sections(body),
+                *blocks.sections(f"{leverage.text()}\n{missing_line}"),
+                blocks.context(weights),
+                blocks.context(context),
+            ]
+        ),
+    )
+
+
+def missing_summary(result: Gauge) -> str:
+    """Missing components named, grouped by reason (they are left out, never counted as zero)."""
+    by_reason: dict[str, list[str]] = {}
+    for component in result.components:
+        if not component.present:
+            by_reason.setdefault(component.missing or "no data", []).append(component.label)
+    if not by_reason:
+        return "No component is missing."
+    parts = [f"{', '.join(labels)} — {reason}" for reason, labels in by_reason.items()]
+    return "Missing (left out, not counted as zero): " + "; ".join(parts) + "."
+
+
+# ---- positioning ----------------------------------------------------------------------------------
+
+
+def positioning_reply(book: FundingBook, ctx: CommandContext, command: Command, words: tuple[str, ...]) -> Reply:
+    day, _explicit = wanted_date(ctx, command, words)
+    notes = book.refresh(day, ctx.now).notes
+    report, rows = positioning_table(book, day)
+    if report is None:
+        raise UsageError(f"No CFTC report was published by {day}; the data starts in January 2015.", command)
+    if (day - report).days > 14:
+        notes.append(f"The latest report I have is {report}.")
+    total_net = sum(r.net for r in rows if r.net is not None)
+    total_change = sum(r.change for r in rows if r.change is not None)
+    title = f"Leveraged funds in Treasury futures — report of {report:%a %d %b %Y}"
+    absent = [r.name for r in rows if r.net is None]
+    headline = (
+        f"Leveraged funds are net {'short' if total_net < 0 else 'long'} {abs(total_net):,.0f} contracts "
+        f"across {'the 6' if not absent else f'the {6 - len(absent)} of 6 reported'} Treasury futures "
+        f"({signed(total_change)} on the week)."
+    )
+    table = ["`contract          net (contracts)     w/w change   z (3y)  pct`"]
+    for row in rows:
+        if row.net is None:
+            table.append(f"`{row.name:<16}  not reported this week`")
+            continue
+        z = f"{row.zscore:+.1f}".replace("-", MINUS) if row.zscore is not None else "n/a"
+        change = signed(row.change) if row.change is not None else "n/a"
+        table.append(
+            f"`{row.name:<16}  {signed(row.net):>15}  {change:>13}  {z:>6}  {ordinal(row.percentile or 0):>4}`"
+        )
+    explain = (
+        "Net = long − short, matched on the CFTC contract code (names changed in 2022). "
+        "z-score against the past 3 years; pct = how short in the contract's own history (higher = shorter)."
+    )
+    if absent:
+        explain += f" Not reported this week: {', '.join(absent)} (a gap in the history, not zero)."
+    context = (
+        f"CFTC Traders in Financial Futures, futures only, positions as of Tuesday {report}, published that Friday"
+    )
+    if notes:
+        context += " · " + note_text(notes)
+    chart = positioning_chart(book, day, report)
+    text = "\n".join([title, headline, *table, explain, context])
+    return Reply(
+        text=blocks.fallback(text),
+        blocks=blocks.fit(
+            [
+                blocks.header(title),
+                *blocks.sections(f"*{headline}*"),
+                *blocks.sections("\n".join(table)),
+                blocks.context(explain),
+                blocks.context(context),
+            ]
+        ),
+        charts=(chart,),
+    )
+
+
+def positioning_chart(book: FundingBook, day: date, report: date) -> LineChart:
+    frame = published_positions(book, day).loc[pd.Timestamp(report - timedelta(days=3 * 365)) :] / 1e6
+    series = tuple(
+        Series(name, tuple((ts.date(), None if pd.isna(v) else float(v)) for ts, v in frame[code].items()))
+        for code, name in TREASURY_CONTRACTS.items()
+    )
+    return LineChart(
+        title="Leveraged funds' net position in Treasury futures",
+        subtitle=f"Three years to the report of {report}; long − short, millions of contracts",
+        series=series,
+        y_label="million contracts",
+        filename=f"positioning-{report}.png",
+        alt_text=f"Leveraged funds' net positions by Treasury futures contract to {report}",
+        source_note="Source: CFTC Traders in Financial Futures (futures only)",
+    )
+
+
+# ---- the calculator -------------------------------------------------------------------------------
+
+
+def calc_reply(book: FundingBook, ctx: CommandContext, command: Command, words: tuple[str, ...]) -> Reply:
+    calc_command = Command(command.name, command.summary, CALC_USAGE, command.handler)
+    options = split_options(
+        words, calc_command, value_flags=frozenset({"--as-of"}), pair_keys=frozenset({"repo", "delivery"})
+    )
+    if len(options.positionals) != 5:
+        raise UsageError(
+            f"`calc` needs 5 values (contract, futures price, coupon, maturity, bond price); got "
+            f"{len(options.positionals)}. Example: `{CALC_EXAMPLE}`",
+            calc_command,
+        )
+    contract_text, futures_text, coupon_text, maturity_text, bond_text = options.positionals
+    trade_date = today(ctx)
+    settle = calc.business_days_after(trade_date, 1)
+    try:
+        futures = calc.parse_price(futures_text)
+        bond = calc.parse_price(bond_text)
+        root, delivery_month = calc.parse_contract(contract_text, settle)
+    except calc.BasisInputError as error:
+        raise UsageError(f"{error}. Example: `{CALC_EXAMPLE}`", calc_command) from None
+    coupon = parse_finite_number(coupon_text.rstrip("%"), calc_command, "The coupon")
+    maturity = parse_date(maturity_text, calc_command, "maturity date")
+    delivery = (
+        parse_date(options.pairs["delivery"], calc_command, "delivery date")
+        if "delivery" in options.pairs
+        else calc.last_delivery_day(root, delivery_month.year, delivery_month.month)
+    )
+    sofr_day, sofr = _sofr(book, trade_date)
+    repo = (
+        parse_finite_number(options.pairs["repo"].rstrip("%"), calc_command, "repo")
+        if "repo" in options.pairs
+        else sofr
+    )
+    try:
+        result = calc.basis(root, futures, coupon, maturity, bond, settle, delivery, delivery_month, repo_pct=repo)
+    except calc.BasisInputError as error:
+        raise UsageError(f"{error}. Example: `{CALC_EXAMPLE}`", calc_command) from None
+    return basis_calc_reply(result, sofr, sofr_day, "repo" in options.pairs)
+
+
+def _sofr(book: FundingBook, day: date) -> tuple[date | None, float | None]:
+    sofr = book.rates("SOFR")["rate"].loc[: pd.Timestamp(day)].dropna()
+    if sofr.empty or (day - sofr.index[-1].date()).days > 7:
+        return None, None
+    return sofr.index[-1].date(), float(sofr.iloc[-1])
+
+
+def thirty_seconds(value: float | None) -> str:
+    return "n/a" if value is None else f"{signed(value, 1)}/32"
+
+
+def basis_calc_reply(result: calc.BasisResult, sofr: float | None, sofr_day: date | None, repo_given: bool) -> Reply:
+    name = calc.CONTRACT_NAMES[result.contract]
+    month = f"{result.delivery_month:%b %Y}"
+    bond_text = f"{result.coupon_pct:g}% {result.maturity}"
+    title = f"Basis: {result.contract} {month} vs {bond_text}"
+    irr = result.implied_repo_pct
+    headline = f"Implied repo {pct(irr)}"
+    if sofr is not None:
+        headline += f", {bp((irr - sofr) * 100)} vs SOFR {pct(sofr)}"
+    if result.net_basis_32nds is not None:
+        headline += f"; net basis {thirty_seconds(result.net_basis_32nds)}"
+    headline += "."
+    repo_label = "your repo" if repo_given else "SOFR"
+    lines = [
+        f"• Conversion factor *{result.conversion_factor:.4f}* (CME formula, {name}, delivery month {month})",
+        f"• Futures {calc.format_32nds(result.futures_price)} ({result.futures_price:.6f}) × factor = "
+        f"{result.futures_price * result.conversion_factor:.4f}; bond {calc.format_32nds(result.bond_price)} "
+        f"({result.bond_price:.6f})",
+        f"• Gross basis *{thirty_seconds(result.gross_basis_32nds)}*",
+    ]
+    if result.carry_32nds is not None and result.repo_pct is not None:
+        lines.append(
+            f"• Carry to {result.delivery} ({result.days} days at {repo_label} {pct(result.repo_pct)}, act/360): "
+            f"{thirty_seconds(result.carry_32nds)}"
+        )
+        lines.append(f"• Net basis *{thirty_seconds(result.net_basis_32nds)}* (gross − carry)")
+    else:
+        lines.append("• Carry and net basis need a repo rate: add `repo=4.30` (no SOFR in the data near this date)")
+    lines.append(
+        f"• Implied repo *{pct(irr)}* (act/360): buy the bond at {result.bond_price + result.accrued_settle:.4f} "
+        f"with accrued, deliver at invoice {result.invoice_price:.4f}"
+        + (f" plus the {result.interim_coupon:g} coupon" if result.interim_coupon else "")
+    )
+    low_high = DELIVERABLE_MONTHS.get(result.contract)
+    if low_high is not None:
+        first = result.delivery_month
+        months = (result.maturity.year - first.year) * 12 + result.maturity.month - first.month
+        if not low_high[0] <= months <= low_high[1]:
+            lines.append(
+                f"• Note: a {months // 12}y{months % 12}m remaining term is outside {result.contract}'s deliverable "
+                "range, so this bond cannot be delivered into this contract; the arithmetic is shown anyway."
+            )
+    context = (
+        f"Settlement {result.settle} (next business day), delivery {result.delivery}; accrued act/act, "
+        f"repo act/360; weekends skipped, holidays not. "
+        + (
+            f"SOFR {pct(sofr)} for {sofr_day} (NY Fed)."
+            if sofr is not None and sofr_day
+            else "SOFR not known for this date."
+        )
+    )
+    text = "\n".join([title, headline, *lines, context])
+    return Reply(
+        text=blocks.fallback(text),
+        blocks=blocks.fit(
+            [
+                blocks.header(title),
+                *blocks.sections(f"*{headline}*"),
+                *blocks.sections("\n".join(lines)),
+                blocks.context(context),
+            ]
+        ),
+    )

@@ -1,0 +1,259 @@
+"""`/funding [DATE]`: overnight funding at a glance, each figure against its past year."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+
+from charts.specs import Band, LineChart, Series
+from commands import blocks
+from commands.context import CommandContext
+from commands.options import as_of_date, looks_like_date, parse_date, split_options
+from commands.registry import Command, CommandArgs, UsageError
+from commands.reply import Reply
+from commands.services import Services
+from market.funding.book import FundingBook
+from market.funding.snapshot import FundingSnapshot, Reading, snapshot
+
+MINUS = "−"
+CHART_DAYS = 183
+# An explicit date may fall on a weekend or holiday: answer from the last fixing this close.
+MAX_GAP = timedelta(days=5)
+SOURCES_NOTE = "NY Fed Markets (reference rates, repo operations), FRED (IORB/IOER, fed funds target range)"
+
+
+def signed(value: float, decimals: int = 0) -> str:
+    """`+2`, `−7`, with a real minus sign."""
+    text = f"{abs(value):,.{decimals}f}"
+    if round(abs(value), decimals) == 0:
+        return text
+    return f"+{text}" if value > 0 else f"{MINUS}{text}"
+
+
+def bp(value: float | None, change: bool = True) -> str:
+    """Basis points, signed, whole unless the tenth matters."""
+    if value is None:
+        return "n/a"
+    decimals = 0 if abs(value - round(value)) < 0.05 else 1
+    return f"{signed(value, decimals)} bp"
+
+
+def pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}%"
+
+
+def bn(value: float | None, decimals: int = 1) -> str:
+    """$bn to one decimal; amounts under $50m (test operations) in $m so they do not read as zero."""
+    if value is None:
+        return "n/a"
+    if 0 < abs(value) < 0.05:
+        return f"${value * 1000:,.0f}m"
+    return f"${value:,.{decimals}f}bn"
+
+
+def operation_bn(value: float | None) -> str:
+    """A repo operation total as the NY Fed prints it: to the $10m ($53.15bn)."""
+    return bn(value, 2 if value is not None and abs(value) >= 0.05 else 1)
+
+
+def side(value_bp: float, what: str) -> str:
+    """`17 bp above the bottom`, `8 bp below the top`, `at the top`."""
+    if round(value_bp, 1) == 0:
+        return f"at {what}"
+    return f"{bp(abs(value_bp)).lstrip('+')} {'above' if value_bp > 0 else 'below'} {what}"
+
+
+def ordinal(value: float) -> str:
+    number = int(round(value))
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def wanted_date(ctx: CommandContext, command: Command, words: tuple[str, ...]) -> tuple[date, date | None]:
+    """The date asked for (one optional `YYYY-MM-DD` word, else `--as-of`, else today) and whether it was typed."""
+    options = split_options(words, command)
+    explicit = None
+    if options.positionals:
+        if len(options.positionals) > 1 or not looks_like_date(options.positionals[0]):
+            raise UsageError(f"`{command.name}` takes one optional date (YYYY-MM-DD).", command)
+        explicit = parse_date(options.positionals[0], command)
+    today_ = as_of_date(options, ctx, command)
+    if explicit is not None and explicit > today_:
+        raise UsageError(f"{explicit} is in the future; today is {today_}.", command)
+    return explicit or today_, explicit
+
+
+def note_text(notes: list[str]) -> str:
+    """Notes for the context line, each once, in order."""
+    return " ".join(dict.fromkeys(note if note.endswith(".") else f"{note}." for note in notes))
+
+
+def pick_day(
+    book: FundingBook, ctx: CommandContext, command: Command, words: tuple[str, ...]
+) -> tuple[date, list[str]]:
+    """The SOFR day to answer for: the asked date (or today), after topping up the history.
+
+    An explicit date outside the data is a usage error; today with the sources
+    down answers from the latest day held, and says so.
+    """
+    wanted, explicit = wanted_date(ctx, command, words)
+    first = book.first("SOFR")
+    if first is None or wanted < first:
+        raise UsageError(f"SOFR starts on {first}; ask for a date from then on.", command)
+    notes = book.refresh(wanted, ctx.now).notes
+    sofr = book.rates("SOFR").loc[: pd.Timestamp(wanted)]
+    day = sofr.index[-1].date()
+    if wanted - day > MAX_GAP and explicit is not None:
+        why = f" ({'; '.join(notes)})" if notes else ""
+        raise UsageError(f"I have no SOFR for {explicit}: my data ends on {day}{why}.", command)
+    if day != wanted:
+        notes.append(f"No SOFR for {wanted} yet: showing {day}, the latest I have.")
+    return day, notes
+
+
+def funding_command(services: Services) -> Command:
+    """`funding [DATE]` over the services' funding book."""
+
+    def handle(args: CommandArgs, ctx: CommandContext) -> Reply:
+        book = services.funding
+        assert book is not None
+        day, notes = pick_day(book, ctx, command, args.words)
+        return funding_reply(snapshot(book, day), book, notes)
+
+    command = Command(
+        name="funding",
+        summary="Overnight funding: SOFR and its percentiles, TGCR, BGCR, EFFR, SOFR − IORB, SRF and ON RRP.",
+        usage="funding [YYYY-MM-DD]",
+        handler=handle,
+        details=(
+            "Each figure is shown against the year before the date (percentile and range). "
+            "The chart shows SOFR with its 1st-99th percentile band, IORB and SRF take-up over six months."
+        ),
+        examples=("funding", "funding 2025-04-09", "funding 2019-09-17"),
+    )
+    return command
+
+
+def _against_year(reading: Reading, fmt: str) -> str:
+    if reading.percentile is None or reading.low is None or reading.high is None:
+        return ""
+    low, high = (
+        (bp(reading.low), bp(reading.high))
+        if fmt == "bp"
+        else ((bn(reading.low), bn(reading.high)) if fmt == "bn" else (pct(reading.low), pct(reading.high)))
+    )
+    return f" (past year: {ordinal(reading.percentile)} pct, {low} to {high})"
+
+
+def funding_reply(snap: FundingSnapshot, book: FundingBook, notes: list[str]) -> Reply:
+    row = snap.sofr
+    rate = float(row["rate"])
+    reserve = snap.sofr_reserve_bp.value
+    headline = f"SOFR {pct(rate)}"
+    if reserve is not None and snap.reserve_rate is not None:
+        headline += f", {side(reserve, snap.reserve_label)} {pct(snap.reserve_rate)}"
+    else:
+        headline += f" ({snap.reserve_label} not in the data for this day)"
+    taken = operation_bn(snap.repo_ops.value) if snap.repo_ops.value is not None else "none recorded"
+    headline += f"; {snap.repo_ops_label} {taken}"
+    if snap.rrp.value is not None:
+        headline += f", ON RRP {bn(snap.rrp.value)}"
+    headline += "."
+    title = f"Funding — {snap.day:%a %d %b %Y}"
+
+    percentiles = " · ".join(
+        f"{label} {float(row[key]):.2f}"
+        for key, label in (("p1", "1st"), ("p25", "25th"), ("p75", "75th"), ("p99", "99th"))
+        if pd.notna(row[key])
+    )
+    volume = f" · volume ${float(row['volume_bn']):,.0f}bn" if pd.notna(row["volume_bn"]) else ""
+    lines = [
+        f"• *SOFR* {pct(rate)}"
+        + (f" · {percentiles}" if percentiles else "")
+        + volume
+        + _against_year(snap.sofr_recent, "%")
+    ]
+    for kind, reading in snap.others.items():
+        if reading.value is None:
+            lines.append(f"• *{kind}* not published in the data for this day")
+        else:
+            lines.append(f"• *{kind}* {pct(reading.value)}" + _against_year(reading, "%"))
+    if reserve is not None:
+        lines.append(f"• *SOFR − {snap.reserve_label}* {bp(reserve)}" + _against_year(snap.sofr_reserve_bp, "bp"))
+    else:
+        lines.append(f"• *SOFR − {snap.reserve_label}*: no {snap.reserve_label} in the data for this day")
+    if snap.target_low is not None and snap.target_high is not None:
+        lines.append(
+            f"• *Fed funds range* {snap.target_low:.2f}–{snap.target_high:.2f}%: SOFR is "
+            f"{side((rate - snap.target_low) * 100, 'the bottom')} and "
+            f"{side((rate - snap.target_high) * 100, 'the top')}"
+        )
+    if snap.repo_ops.value is not None:
+        high = f"; past-year high {operation_bn(snap.repo_ops.high)}" if snap.repo_ops.high is not None else ""
+        lines.append(
+            f"• *{snap.repo_ops_label}* {operation_bn(snap.repo_ops.value)} (sum of the day's repo operations{high})"
+        )
+    else:
+        lines.append(f"• *{snap.repo_ops_label}*: no repo operation in the data for this day")
+    if snap.rrp.value is not None:
+        lines.append(f"• *ON RRP* {bn(snap.rrp.value)}" + _against_year(snap.rrp, "bn"))
+    else:
+        lines.append("• *ON RRP*: no result in the data for this day (the file starts 2022-01-03)")
+    context = f"Data for {snap.day} · {SOURCES_NOTE}"
+    if notes:
+        context += " · " + note_text(notes)
+    chart = funding_chart(book, snap)
+    text = "\n".join([title, headline, *lines, context])
+    return Reply(
+        text=blocks.fallback(text),
+        blocks=blocks.fit(
+            [
+                blocks.header(title),
+                *blocks.sections(f"*{headline}*"),
+                *blocks.sections("\n".join(lines)),
+                blocks.context(context),
+            ]
+        ),
+        charts=(chart,),
+    )
+
+
+def funding_chart(book: FundingBook, snap: FundingSnapshot) -> LineChart:
+    """SOFR with its 1st-99th percentile band, IORB/IOER, and repo take-up bars on the right axis."""
+    start = pd.Timestamp(snap.day - timedelta(days=CHART_DAYS))
+    end = pd.Timestamp(snap.day)
+    sofr = book.rates("SOFR").loc[start:end]
+    reserves = book.reserve_rate().loc[start:end].reindex(sofr.index)
+    repo = book.repo_take_up().loc[start:end]
+    rate = float(snap.sofr["rate"])
+
+    def points(series: pd.Series) -> tuple[tuple[date, float | None], ...]:
+        return tuple((ts.date(), None if pd.isna(v) else float(v)) for ts, v in series.items())
+
+    band = Band(
+        "SOFR 1st–99th pct",
+        tuple((ts.date(), _opt(r["p1"]), _opt(r["p99"])) for ts, r in sofr.iterrows()),
+    )
+    series = [
+        Series("SOFR", points(sofr["rate"])),
+        Series(snap.reserve_label, points(reserves), style="step"),
+    ]
+    if not repo.empty:
+        series.append(Series(f"{snap.repo_ops_label} ($bn, right)", points(repo), right_axis=True, style="bar"))
+    return LineChart(
+        title=f"SOFR and its 1st–99th percentile band to {snap.day}",
+        subtitle=f"{snap.reserve_label} and the Fed's repo take-up; {snap.day:%d %b %Y}: SOFR {rate:.2f}%",
+        series=tuple(series),
+        bands=(band,),
+        y_label="%",
+        right_y_label="$bn",
+        right_y_min_top=10.0,
+        filename=f"funding-{snap.day}.png",
+        alt_text=f"SOFR {rate:.2f}% on {snap.day} with its percentile band, {snap.reserve_label}, repo take-up",
+        source_note="Source: NY Fed Markets, FRED",
+    )
+
+
+def _opt(value: float) -> float | None:
+    return None if pd.isna(value) else float(value)

@@ -1,0 +1,260 @@
+"""The funding snapshot and the stress gauge's components, read from a `FundingBook`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+import pandas as pd
+
+from market.analytics import stress
+from market.analytics.stress import DESK, FUNDING, POSITIONING, RATES, Component, Gauge, LeverageLine
+from market.funding.book import IORB_START, FundingBook
+from market.sources.cftc import TREASURY_CONTRACTS
+
+# CFTC positions are as of Tuesday and published on Friday.
+PUBLICATION_LAG = timedelta(days=3)
+Z_WINDOW_WEEKS = 156
+# SRF take-up below this ($bn) is small-value test operations, not stress.
+SRF_CALM_BN = 0.5
+
+
+def sofr_minus_reserves(book: FundingBook) -> pd.Series:
+    """SOFR − IORB (IOER before 2021-07-29), bp, on days with both."""
+    sofr = book.rates("SOFR")["rate"]
+    reserves = book.reserve_rate().reindex(sofr.index)
+    return ((sofr - reserves) * 100).round(4).dropna()
+
+
+def sofr_tail(book: FundingBook) -> pd.Series:
+    """SOFR's 99th percentile − SOFR (the volume-weighted median), bp."""
+    frame = book.rates("SOFR")
+    return ((frame["p99"] - frame["rate"]) * 100).round(4).dropna()
+
+
+def srf_take_up(book: FundingBook) -> pd.Series:
+    """Standing Repo Facility take-up per day, $bn (from 2021-07-29; earlier repos were temporary OMOs)."""
+    series = book.repo_take_up()
+    return series.loc[pd.Timestamp(IORB_START) :]
+
+
+def published_positions(book: FundingBook, as_of: date) -> pd.DataFrame:
+    """Leveraged funds' net by contract, only reports published by `as_of` (Tuesday data, Friday release)."""
+    frame = book.leveraged_net()
+    cutoff = pd.Timestamp(as_of - PUBLICATION_LAG)
+    return frame.loc[:cutoff]
+
+
+CORE_CONTRACTS = ("042601", "044601", "043602", "020601", "020604")
+
+
+def leveraged_total(frame: pd.DataFrame) -> pd.Series:
+    """Net summed over the six contracts; weeks missing one of the five core contracts are left out.
+
+    The Ultra 10y (043607, listed 2016) is absent from some weeks of the history;
+    those weeks sum the other five, and the answer names the gap.
+    """
+    complete = frame.dropna(subset=list(CORE_CONTRACTS))
+    return complete.sum(axis=1, min_count=len(CORE_CONTRACTS))
+
+
+def absent_contracts(frame: pd.DataFrame) -> list[str]:
+    """Names of the contracts without a figure in the latest report of `frame`."""
+    if frame.empty:
+        return []
+    latest = frame.iloc[-1]
+    return [TREASURY_CONTRACTS[code] for code in frame.columns if pd.isna(latest[code])]
+
+
+def funding_components(book: FundingBook, as_of: date) -> list[Component]:
+    return [
+        stress.level_component(
+            "sofr_iorb",
+            FUNDING,
+            "SOFR − IORB",
+            "bp",
+            sofr_minus_reserves(book),
+            as_of,
+            missing_reason="no SOFR or IORB/IOER on or before this date",
+        ),
+        stress.level_component(
+            "sofr_tail",
+            FUNDING,
+            "SOFR 99th pct − median",
+            "bp",
+            sofr_tail(book),
+            as_of,
+            missing_reason="no SOFR percentiles on or before this date",
+        ),
+        stress.level_component(
+            "srf",
+            FUNDING,
+            "SRF take-up",
+            "$bn",
+            srf_take_up(book),
+            as_of,
+            calm_below=SRF_CALM_BN,
+            note=f"take-up under ${SRF_CALM_BN}bn (test operations) scores as calm",
+            missing_reason="no Standing Repo Facility results on or before this date",
+        ),
+    ]
+
+
+def positioning_component(book: FundingBook, as_of: date) -> Component:
+    published = published_positions(book, as_of)
+    total = leveraged_total(published)
+    component = stress.level_component(
+        "lev_net",
+        POSITIONING,
+        "Leveraged funds' net, 6 Treasury futures",
+        "contracts",
+        total,
+        as_of,
+        higher_is_stress=False,
+        change_label="w/w",
+        max_age_days=14,
+        missing_reason="no CFTC report published on or before this date",
+    )
+    z = stress.zscore(total.loc[: pd.Timestamp(as_of)], Z_WINDOW_WEEKS)
+    notes = ["z-score " + f"{z:+.1f}".replace("-", "−") + " over 3 years"] if z is not None else []
+    absent = absent_contracts(published.loc[: pd.Timestamp(component.observed_on)]) if component.present else []
+    if absent:
+        notes.append(f"{', '.join(absent)} not reported that week: summed over the other {6 - len(absent)}")
+    if component.present and notes:
+        return replace(component, note="; ".join(notes))
+    return component
+
+
+def rates_components(book: FundingBook, as_of: date) -> list[Component]:
+    labels = {"10y": "10y 3-day move", "30y": "30y 3-day move"}
+    if book.closes is None:
+        return [
+            stress.missing(f"move_{tenor}", RATES, label, "bp", "rates: not available (no yields history wired)")
+            for tenor, label in labels.items()
+        ]
+    components = []
+    for tenor, label in labels.items():
+        closes = book.closes(tenor)
+        components.append(
+            stress.move_component(
+                f"move_{tenor}",
+                RATES,
+                label,
+                "%",
+                closes,
+                as_of,
+                window=3,
+                scale=100.0,
+                missing_reason=f"no {tenor} closes on or before this date",
+                note="size of the move either way",
+            )
+        )
+    return components
+
+
+def desk_components(book: FundingBook, as_of: date) -> tuple[list[Component], list[str]]:
+    frame, notes = book.desk_feed()
+    specs = [
+        ("swap_spread_30y", "30y swap spread", "swap_spread_30y_bp"),
+        ("swap_spread_10y", "10y swap spread", "swap_spread_10y_bp"),
+    ]
+    if not book.desk_feeds:
+        reason = "not configured (set DESKBOT_DESK_FEED_URL)"
+        return [
+            *(stress.missing(key, DESK, label, "bp", reason) for key, label, _ in specs),
+            stress.missing("ty_irp", DESK, "TY implied repo − SOFR", "bp", reason),
+        ], notes
+    components = []
+    for key, label, column in specs:
+        if column not in frame:
+            components.append(stress.missing(key, DESK, label, "bp", f"the desk feed has no {column}"))
+            continue
+        components.append(
+            stress.move_component(
+                key,
+                DESK,
+                label,
+                "bp",
+                frame[column],
+                as_of,
+                window=5,
+                direction=-1,
+                missing_reason="the desk feed has no value near this date",
+                note="a fall (wider negative) scores as stress",
+            )
+        )
+    if "ty_implied_repo_pct" in frame:
+        sofr = book.rates("SOFR")["rate"]
+        spread = ((frame["ty_implied_repo_pct"] - sofr.reindex(frame.index)) * 100).dropna()
+        components.append(
+            stress.move_component(
+                "ty_irp",
+                DESK,
+                "TY implied repo − SOFR",
+                "bp",
+                spread,
+                as_of,
+                window=5,
+                direction=-1,
+                missing_reason="the desk feed has no TY implied repo near this date",
+                note="a fall scores as stress: below SOFR, futures are cheap to cash and the basis trade loses",
+            )
+        )
+    else:
+        components.append(
+            stress.missing("ty_irp", DESK, "TY implied repo − SOFR", "bp", "the desk feed has no ty_implied_repo_pct")
+        )
+    return components, notes
+
+
+def gauge(book: FundingBook, as_of: date) -> tuple[Gauge, LeverageLine, list[str]]:
+    """The composite gauge on `as_of`, the leverage line, and notes on sources that failed."""
+    desk, notes = desk_components(book, as_of)
+    components = [
+        *funding_components(book, as_of),
+        positioning_component(book, as_of),
+        *rates_components(book, as_of),
+        *desk,
+    ]
+    frame, _ = book.desk_feed()
+    prices = frame["ty_price"] if "ty_price" in frame else None
+    return stress.composite(as_of, components), stress.leverage_line(prices, as_of, "TY"), notes
+
+
+@dataclass(frozen=True)
+class ContractPosition:
+    """One contract's leveraged-fund net in the latest published report."""
+
+    code: str
+    name: str
+    net: float | None
+    change: float | None
+    zscore: float | None
+    percentile: float | None
+
+
+def positioning_table(book: FundingBook, as_of: date) -> tuple[date | None, list[ContractPosition]]:
+    """Per-contract net, week change, 3-year z-score and stress percentile (more short = higher)."""
+    frame = published_positions(book, as_of)
+    if frame.empty:
+        return None, []
+    report = frame.index[-1].date()
+    rows = []
+    for code, name in TREASURY_CONTRACTS.items():
+        series = frame[code].dropna()
+        if series.empty or series.index[-1].date() != report:
+            rows.append(ContractPosition(code, name, None, None, None, None))
+            continue
+        net = float(series.iloc[-1])
+        change = float(series.iloc[-1] - series.iloc[-2]) if len(series) > 1 else None
+        rows.append(
+            ContractPosition(
+                code,
+                name,
+                net,
+                change,
+                stress.zscore(series, Z_WINDOW_WEEKS),
+                stress.stress_percentile(series, net, higher_is_stress=False),
+            )
+        )
+    return report, rows

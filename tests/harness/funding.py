@@ -1,0 +1,120 @@
+"""Helpers for the funding tests: a book over a real SQLite store, a cut-down shipped
+history (so recorded payloads are "newer than shipped"), and a yields-history provider
+built from the shared FRED and Treasury files.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from bot.storage.database import create_database
+from bot.storage.market_store import SqlRecordStore
+from market.funding.book import SHIPPED, FundingBook
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+SWAPS = SHARED / "funding" / "swaps"
+DESK_FEED_FILES = (
+    SWAPS / "desk_feed_example_swap_spreads_2025H1.csv",
+    SWAPS / "desk_feed_example_futures_implied_repo_2025H1.csv",
+)
+
+
+def sqlite_store(tmp_path: Path) -> SqlRecordStore:
+    return SqlRecordStore(create_database(f"sqlite:///{tmp_path / 'funding.sqlite3'}"))
+
+
+def book(tmp_path: Path, **kwargs: Any) -> FundingBook:
+    """A funding book over the real shipped history and an empty SQLite store."""
+    return FundingBook(sqlite_store(tmp_path), **kwargs)
+
+
+def _gz_json(path: Path) -> Any:
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def _write_gz_json(path: Path, payload: Any) -> None:
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        json.dump(payload, handle)
+
+
+def shipped_until(target: Path, cutoff: date, policy_cutoff: date | None = None) -> Path:
+    """A copy of the shipped history with everything after `cutoff` removed (same layouts).
+
+    Fed policy rates are kept whole unless `policy_cutoff` is given.
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    rates = _gz_json(SHIPPED / "nyfed_reference_rates.json.gz")
+    rates["refRates"] = [r for r in rates["refRates"] if r["effectiveDate"] <= cutoff.isoformat()]
+    _write_gz_json(target / "nyfed_reference_rates.json.gz", rates)
+    operations = _gz_json(SHIPPED / "nyfed_repo_operations.json.gz")
+    kept = [op for op in operations["repo"]["operations"] if op["operationDate"] <= cutoff.isoformat()]
+    _write_gz_json(target / "nyfed_repo_operations.json.gz", {"repo": {"operations": kept}})
+    positions = _gz_json(SHIPPED / "cftc_tff_treasury_futures.json.gz")
+    _write_gz_json(
+        target / "cftc_tff_treasury_futures.json.gz",
+        [row for row in positions if row["report_date_as_yyyy_mm_dd"][:10] <= cutoff.isoformat()],
+    )
+    if policy_cutoff is None:
+        shutil.copy(SHIPPED / "fred_policy_rates.csv", target / "fred_policy_rates.csv")
+    else:
+        lines = (SHIPPED / "fred_policy_rates.csv").read_text().splitlines(keepends=True)
+        kept_lines = [lines[0], *(line for line in lines[1:] if line[:10] <= policy_cutoff.isoformat())]
+        (target / "fred_policy_rates.csv").write_text("".join(kept_lines))
+    return target
+
+
+def shipped_fred_payload(series: str, start: date, end: date) -> bytes:
+    """Real shipped FRED values for `series` in the API's `series/observations` JSON shape (value a string)."""
+    lines = (SHIPPED / "fred_policy_rates.csv").read_text().splitlines()
+    column = lines[0].split(",").index(series)
+    observations = [
+        {"realtime_start": "2024-06-26", "realtime_end": "2024-06-26", "date": row[0], "value": row[column] or "."}
+        for row in (line.split(",") for line in lines[1:])
+        if start.isoformat() <= row[0] <= end.isoformat()
+    ]
+    payload = {"units": "lin", "count": len(observations), "observations": observations}
+    return json.dumps(payload).encode()
+
+
+def shipped_operations_payload(start: date, end: date) -> bytes:
+    """Real shipped repo operations between two dates, in the NY Fed API's `rp/results/search.json` shape.
+
+    No real recorded payload of that endpoint exists; the shape is the documented one
+    (upstream-apis.md §4) and the values are the NY Fed's own results.
+    """
+    operations = _gz_json(SHIPPED / "nyfed_repo_operations.json.gz")["repo"]["operations"]
+    chosen = [op for op in operations if start.isoformat() <= op["operationDate"] <= end.isoformat()]
+    # The API prints amounts both as numbers and as strings; send strings here.
+    for op in chosen:
+        for key in ("totalAmtSubmitted", "totalAmtAccepted"):
+            if key in op:
+                op[key] = str(op[key])
+    return json.dumps({"repo": {"operations": chosen}}).encode()
+
+
+def closes_from_shared() -> Callable[[str], pd.Series]:
+    """`closes(tenor)` like the yields history will offer: FRED DGS10/DGS30, then the Treasury par curve from 2021."""
+    par = pd.read_csv(SHARED / "yields" / "par_yield_curve_2021_2025.csv", parse_dates=["Date"], index_col="Date")
+    fred = {
+        tenor: pd.read_csv(SHARED / "fred" / f"DGS{tenor[:-1]}.csv", na_values=".", parse_dates=[0], index_col=0).iloc[
+            :, 0
+        ]
+        for tenor in ("10y", "30y")
+    }
+    columns = {"10y": "10 Yr", "30y": "30 Yr"}
+
+    def closes(tenor: str) -> pd.Series:
+        before = fred[tenor].dropna()
+        before = before[before.index < par.index.min()]
+        return pd.concat([before, par[columns[tenor]].dropna()]).sort_index().astype(float)
+
+    return closes

@@ -1,0 +1,128 @@
+"""The stress gauge on real data: April 2025 reads as a basis/swap-spread unwind, not a funding squeeze."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from market.analytics.stress import (
+    GROUP_WEIGHTS,
+    composite,
+    level_component,
+    leverage_line,
+    stress_percentile,
+    traffic_light,
+)
+from market.funding.gauge import gauge, positioning_table
+from market.sources.desk_feed import DeskFeedSource
+from tests.harness.funding import DESK_FEED_FILES, book, closes_from_shared
+
+STRESSED, CALM = date(2025, 4, 9), date(2024, 11, 15)
+
+
+@pytest.fixture(scope="module")
+def closes():
+    return closes_from_shared()
+
+
+def _desk_feeds():
+    return [DeskFeedSource(str(path)) for path in DESK_FEED_FILES]
+
+
+def test_the_yields_provider_built_for_the_tests_carries_the_april_2025_closes(closes):
+    thirty = closes("30y")
+    assert (thirty.loc["2025-04-04"], thirty.loc["2025-04-09"], thirty.loc["2025-04-11"]) == (4.41, 4.72, 4.85)
+
+
+def test_april_9_reads_higher_than_a_calm_day_and_calls_the_basis(tmp_path, closes):
+    funding = book(tmp_path, closes=closes)
+    stressed, _, _ = gauge(funding, STRESSED)
+    calm, _, _ = gauge(funding, CALM)
+
+    assert round(stressed.score) == 83
+    assert round(calm.score) == 39
+    assert stressed.call.startswith("The stress is in the basis/swap-spread complex")
+    assert "not in repo funding" in stressed.call
+    assert calm.call.startswith("No broad stress")
+    drivers = [c.key for c in stressed.drivers]
+    assert {"move_10y", "move_30y", "lev_net"} <= set(drivers[:3])
+    assert "srf" not in drivers
+
+
+def test_april_9_with_the_desk_feed(tmp_path, closes):
+    funding = book(tmp_path, closes=closes, desk_feeds=_desk_feeds())
+    stressed, leverage, notes = gauge(funding, STRESSED)
+    calm, _, _ = gauge(funding, CALM)
+
+    assert notes == []
+    assert round(stressed.score) == 83
+    assert round(calm.score) == 39  # the feed starts in 2025: named missing on the calm day, not zero
+    assert {c.key for c in calm.missing} == {"swap_spread_30y", "swap_spread_10y", "ty_irp"}
+    spread30 = next(c for c in stressed.components if c.key == "swap_spread_30y")
+    assert spread30.value == pytest.approx(-91.95) and spread30.percentile >= 90
+    assert stressed.call.startswith("The stress is in the basis/swap-spread complex")
+    assert leverage.move_pct == pytest.approx(-1.05, abs=0.01)
+    assert "20× → 5%, 50× → 2%" in leverage.text()
+
+
+def test_without_yields_the_rates_component_is_named_missing_and_the_rest_still_calls_it(tmp_path):
+    funding = book(tmp_path)
+    stressed, _, _ = gauge(funding, STRESSED)
+    calm, _, _ = gauge(funding, CALM)
+
+    rates = [c for c in stressed.components if c.group == "rates"]
+    assert [c.missing for c in rates] == ["rates: not available (no yields history wired)"] * 2
+    assert set(stressed.weights_used) == {"funding", "positioning"}
+    assert sum(stressed.weights_used.values()) == pytest.approx(1.0)
+    assert round(stressed.score) == 75 and round(calm.score) == 53
+    assert stressed.score > calm.score
+    assert "basis/swap-spread" in stressed.call
+
+
+def test_funding_components_in_april_2025(tmp_path):
+    stressed, _, _ = gauge(book(tmp_path), STRESSED)
+    by_key = {c.key: c for c in stressed.components}
+    assert by_key["sofr_iorb"].value == pytest.approx(2.0)
+    assert by_key["sofr_tail"].value == pytest.approx(16.0)  # 99th percentile 4.58 − SOFR 4.42
+    assert by_key["srf"].value == 0.0 and by_key["srf"].percentile == 0.0
+    # Tuesday 2025-04-08 positions were published on Friday 04-11: on 04-09 the gauge uses 04-01.
+    assert by_key["lev_net"].observed_on == date(2025, 4, 1)
+
+
+def test_positioning_table_on_the_report_of_april_8(tmp_path):
+    report, rows = positioning_table(book(tmp_path), date(2025, 4, 11))
+    assert report == date(2025, 4, 8)
+    ten = next(r for r in rows if r.code == "043602")
+    assert (ten.net, ten.change) == (-1_873_687, -1_873_687 - -1_640_413)
+    assert sum(r.net for r in rows) == -8_250_377
+
+
+def test_percentiles_lights_and_weights():
+    history = pd.Series([1.0, 2.0, 3.0, 4.0])
+    assert stress_percentile(history, 4.0) == 87.5
+    assert stress_percentile(history, 1.0, higher_is_stress=False) == 87.5
+    assert [traffic_light(p) for p in (10, 75, 90, None)] == [
+        ":large_green_circle:",
+        ":large_yellow_circle:",
+        ":red_circle:",
+        ":white_circle:",
+    ]
+    assert sum(GROUP_WEIGHTS.values()) == pytest.approx(1.0)
+
+
+def test_a_component_with_no_recent_data_is_missing_not_zero():
+    series = pd.Series([1.0, 2.0], index=pd.to_datetime(["2020-01-01", "2020-01-02"]))
+    component = level_component("x", "funding", "X", "bp", series, date(2025, 1, 1), missing_reason="stale")
+    assert component.missing == "stale" and component.percentile is None
+    gauge_ = composite(date(2025, 1, 1), [component])
+    assert gauge_.score is None and gauge_.missing == (component,)
+
+
+def test_leverage_line_without_prices_asks_for_the_desk_feed():
+    line = leverage_line(None, STRESSED)
+    assert line.text() == (
+        "Leverage: a loss of 1/L of the position wipes out the equity (20× → 5%, 50× → 2%). "
+        "The week's TY move needs the desk feed's TY price."
+    )
