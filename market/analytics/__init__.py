@@ -1,0 +1,1 @@
+"""Pure analytics over market records: plain values in, plain values out."""

@@ -1,0 +1,95 @@
+"""TreasuryDirect's auction web service (`TA_WS`): results, announcements, the calendar.
+
+The primary source for auctions: results post here minutes after the close.
+Every value is a JSON string and `""` means missing; result fields stay
+empty until the results post, which is what the flash watcher polls for.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from market.auctions.records import AuctionFormatError, AuctionRecord
+from market.http import UpstreamClient, UpstreamError
+from market.sources.auction_fields import record_from_row, rows_of
+
+SOURCE = "TreasuryDirect"
+
+# Our field → TreasuryDirect's.
+FIELDS = {
+    "cusip": "cusip",
+    "auction_date": "auctionDate",
+    "announcement_date": "announcementDate",
+    "issue_date": "issueDate",
+    "maturity_date": "maturityDate",
+    "security_type": "type",
+    "security_term": "securityTerm",
+    "original_term": "originalSecurityTerm",
+    "reopening": "reopening",
+    "tips": "tips",
+    "frn": "floatingRate",
+    "cmb": "cashManagementBillCMB",
+    "closing_time": "closingTimeCompetitive",
+    "offering_amt": "offeringAmount",
+    "high_yield": "highYield",
+    "median_yield": "averageMedianYield",
+    "low_yield": "lowYield",
+    "high_discount_rate": "highDiscountRate",
+    "high_investment_rate": "highInvestmentRate",
+    "high_discount_margin": "highDiscountMargin",
+    "coupon": "interestRate",
+    "bid_to_cover": "bidToCoverRatio",
+    "comp_accepted": "competitiveAccepted",
+    "dealer_accepted": "primaryDealerAccepted",
+    "direct_accepted": "directBidderAccepted",
+    "indirect_accepted": "indirectBidderAccepted",
+    "total_accepted": "totalAccepted",
+    "soma_accepted": "somaAccepted",
+}
+
+
+def parse_treasurydirect(payload: Any) -> list[AuctionRecord]:
+    """Records from a `securities/search|auctioned|announced|upcoming` JSON body."""
+    return [record_from_row(row, FIELDS, SOURCE) for row in rows_of(payload, SOURCE)]
+
+
+def _us_date(day: date) -> str:
+    return day.strftime("%m/%d/%Y")
+
+
+class TreasuryDirectSource:
+    """The `TA_WS` endpoints deskbot reads, always asking for JSON."""
+
+    def __init__(self, client: UpstreamClient) -> None:
+        self._client = client
+
+    @property
+    def name(self) -> str:
+        return self._client.source
+
+    def search(self, start: date, end: date) -> list[AuctionRecord]:
+        """Every auction held from `start` to `end` (inclusive), results where posted."""
+        params = {
+            "format": "json",
+            "startDate": _us_date(start),
+            "endDate": _us_date(end),
+            "dateFieldName": "auctionDate",
+        }
+        records = self._read("securities/search", params)
+        return [record for record in records if start <= record.auction_date <= end]
+
+    def upcoming(self) -> list[AuctionRecord]:
+        """Announced auctions not yet held."""
+        return self._read("securities/upcoming", {"format": "json"})
+
+    def announced(self) -> list[AuctionRecord]:
+        """The latest announcements (may include auctions already held)."""
+        return self._read("securities/announced", {"format": "json", "pagesize": "50"})
+
+    def _read(self, path: str, params: dict[str, str]) -> list[AuctionRecord]:
+        payload = self._client.get_json(path, params)
+        try:
+            return parse_treasurydirect(payload)
+        except AuctionFormatError as error:
+            raise UpstreamError(self._client.source, f"it sent data I cannot read ({error})") from None
