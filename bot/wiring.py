@@ -17,7 +17,12 @@ from bot.storage.market_store import SqlRecordStore
 from commands.dispatch import build_registry
 from commands.registry import Registry
 from commands.services import Services
+from market.analytics.auctions import AuctionPolicy
+from market.auctions.book import AuctionBook
+from market.auctions.wi import WiFeed
 from market.http import UpstreamClient
+from market.sources.fiscaldata import FiscalDataSource
+from market.sources.treasurydirect import TreasuryDirectSource
 
 # Source → the name a desk reads in messages.
 SOURCE_LABELS = {
@@ -64,7 +69,23 @@ def upstream(settings: Settings, source: str) -> UpstreamClient:
 def build_services(settings: Settings, sessions: sessionmaker[Session]) -> Services:
     """The domain objects, each over the store and its upstream clients."""
     store = SqlRecordStore(sessions)
-    return Services(store=store)
+    return Services(store=store, auctions=build_auction_book(settings, store))
+
+
+def build_auction_book(settings: Settings, store: SqlRecordStore) -> AuctionBook:
+    """Shipped history plus TreasuryDirect (primary) and Fiscal Data, with the desk's thresholds."""
+    return AuctionBook(
+        store,
+        TreasuryDirectSource(upstream(settings, "treasurydirect")),
+        FiscalDataSource(upstream(settings, "fiscaldata")),
+        wi_feed=WiFeed.from_setting(settings.wi_feed_url) if settings.wi_feed_url else None,
+        policy=AuctionPolicy(
+            dealer_flag_pct=settings.dealer_flag_pct,
+            tail_flag_bp=settings.tail_flag_bp,
+            flash_poll_seconds=settings.flash_poll_seconds,
+            flash_timeout_minutes=settings.flash_timeout_minutes,
+        ),
+    )
 
 
 def wire(settings: Settings) -> Wired:

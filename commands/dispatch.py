@@ -5,6 +5,7 @@ Slash commands, `deskbot ask` and scheduled jobs all come through here.
 
 from __future__ import annotations
 
+from commands.auctions import auction_command
 from commands.context import CommandContext
 from commands.help import command_help, help_command, usage_reply
 from commands.registry import Registry, UsageError
@@ -21,6 +22,8 @@ def build_registry(services: Services | None = None) -> Registry:
     """
     registry = Registry()
     registry.add(help_command(registry))
+    if services is not None and services.auctions is not None:
+        registry.add(auction_command(services))
     return registry
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from market.auctions.book import AuctionBook
 from market.store import RecordStore
 
 
@@ -16,3 +17,4 @@ class Services:
     """The domain objects commands call; nothing here reads settings or the clock."""
 
     store: RecordStore
+    auctions: AuctionBook | None = None

@@ -28,6 +28,9 @@ class AuctionPolicy:
     dealer_flag_pct: float = 40.0
     tail_flag_bp: float = 2.0
     prior_count: int = PRIOR_COUNT
+    # The result flash: poll this often from the close, give up this long after it.
+    flash_poll_seconds: float = 1.0
+    flash_timeout_minutes: float = 30.0
 
 
 DEFAULT_POLICY = AuctionPolicy()
@@ -188,7 +191,8 @@ def grade(metrics: dict[str, Metric], tail: float | None, raised: list[str]) -> 
             score -= 2 if tail >= 2 * TAIL_MARGIN_BP else 1
             reasons.append(f"tailed the when-issued by {tail:.1f} bp")
     if raised:
-        return Grade("weak", tuple(raised) + tuple(reasons))
+        summary = f"{len(raised)} flag{'s' if len(raised) > 1 else ''} raised"
+        return Grade("weak", (summary, *reasons))
     if score >= 2:
         return Grade("strong", tuple(reasons))
     if score <= -2:

@@ -81,7 +81,11 @@ class AuctionRecord:
 
     @property
     def has_results(self) -> bool:
-        return self.bid_to_cover is not None and self.stop is not None
+        """Result fields stay empty until results post; bid-to-cover is in every result we know.
+
+        (The Fiscal Data extract has no discount margin for FRNs, so the stop is not required.)
+        """
+        return self.bid_to_cover is not None
 
     @property
     def stop(self) -> Decimal | None:
