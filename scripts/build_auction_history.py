@@ -33,7 +33,7 @@ FD_OUT = "fiscaldata_auctions_query_notes_bonds_2019_2025.csv.gz"
 TD_OUT = "treasurydirect_securities_search_bonds_1996_2024.json.gz"
 
 
-def build_fiscaldata(raw: Path) -> int:
+def build_fiscaldata(raw: Path, out: Path = OUT) -> int:
     with raw.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     out_rows = []
@@ -55,17 +55,17 @@ def build_fiscaldata(raw: Path) -> int:
     writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     writer.writerows(out_rows)
-    (OUT / FD_OUT).write_bytes(gzip.compress(buffer.getvalue().encode(), mtime=0))
+    (out / FD_OUT).write_bytes(gzip.compress(buffer.getvalue().encode(), mtime=0))
     return len(out_rows)
 
 
-def build_treasurydirect(raw: Path) -> int:
+def build_treasurydirect(raw: Path, out: Path = OUT) -> int:
     payload = json.loads(raw.read_text())
     keep = set(TD_FIELDS.values())
     trimmed = [{key: value for key, value in row.items() if key in keep} for row in payload]
     parse_treasurydirect(trimmed)  # fails loudly on anything the live parser would refuse
     text = json.dumps(trimmed, separators=(",", ":"), sort_keys=True)
-    (OUT / TD_OUT).write_bytes(gzip.compress(text.encode(), mtime=0))
+    (out / TD_OUT).write_bytes(gzip.compress(text.encode(), mtime=0))
     return len(trimmed)
 
 
