@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from market.analytics.auctions import DEFAULT_POLICY, AuctionPolicy, series_of
 from market.auctions.history import merge, shipped_records
@@ -108,7 +108,7 @@ class AuctionBook:
         return self.refresh(start, as_of, now)
 
     def refresh(self, start: date, end: date, now: datetime) -> Refresh:
-        """Fetch auctions held from `start` to `end`, store them and note how it went."""
+        """Fetch auctions held from `start` to `end`, store them and note how it went (in UTC, as stores keep it)."""
         errors: list[str] = []
         for source in (self.treasurydirect, self.fiscaldata):
             if source is None:
@@ -124,10 +124,10 @@ class AuctionBook:
                 continue
             if fetched:
                 self.keep(fetched)
-                self.store.note_refresh(DATASET, now, None)
+                self.store.note_refresh(DATASET, now.astimezone(UTC), None)
                 return Refresh(len(fetched), source.name, None)
         error = "; ".join(errors) or None
-        self.store.note_refresh(DATASET, now, error)
+        self.store.note_refresh(DATASET, now.astimezone(UTC), error)
         return Refresh(0, None, error)
 
     def keep(self, records: Sequence[AuctionRecord]) -> None:
