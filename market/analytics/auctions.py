@@ -8,8 +8,9 @@ $25m small-value test auctions never count).
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from market.auctions.records import AuctionRecord
 
@@ -89,13 +90,17 @@ def prior_auctions(
     return earlier[-count:]
 
 
-METRIC_GETTERS = {
-    "bid_to_cover": lambda r: float(r.bid_to_cover) if r.bid_to_cover is not None else None,
+def _float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+METRIC_GETTERS: dict[str, Callable[[AuctionRecord], float | None]] = {
+    "bid_to_cover": lambda r: _float(r.bid_to_cover),
     "dealer_pct": lambda r: r.dealer_pct,
     "direct_pct": lambda r: r.direct_pct,
     "indirect_pct": lambda r: r.indirect_pct,
     "high_minus_median_bp": lambda r: r.high_minus_median_bp,
-    "stop": lambda r: float(r.stop) if r.stop is not None else None,
+    "stop": lambda r: _float(r.stop),
 }
 
 

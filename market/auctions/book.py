@@ -126,9 +126,9 @@ class AuctionBook:
                 self.keep(fetched)
                 self.store.note_refresh(DATASET, now.astimezone(UTC), None)
                 return Refresh(len(fetched), source.name, None)
-        error = "; ".join(errors) or None
-        self.store.note_refresh(DATASET, now.astimezone(UTC), error)
-        return Refresh(0, None, error)
+        failure = "; ".join(errors) or None
+        self.store.note_refresh(DATASET, now.astimezone(UTC), failure)
+        return Refresh(0, None, failure)
 
     def keep(self, records: Sequence[AuctionRecord]) -> None:
         """Store fetched records (a later fetch of the same auction replaces the earlier)."""
