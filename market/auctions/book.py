@@ -17,6 +17,7 @@ from market.auctions.history import merge, shipped_records
 from market.auctions.records import AuctionRecord, Kind
 from market.auctions.wi import WiFeed
 from market.http import UpstreamError
+from market.sources.auction_fields import UNASSIGNED_CUSIP
 from market.sources.fiscaldata import FiscalDataSource
 from market.sources.treasurydirect import TreasuryDirectSource
 from market.store import RecordStore, StoredRecord
@@ -26,8 +27,11 @@ logger = logging.getLogger(__name__)
 DATASET = "auctions"
 # Don't ask the sources again within this long of the last attempt (a flash stores results itself).
 QUIET_AFTER_REFRESH = timedelta(minutes=2)
-# The furthest back a top-up reaches (TreasuryDirect returns at most 250 auctions).
-MAX_FETCH_DAYS = 120
+# With no history for a family, a top-up reaches back far enough for six prior 52-week bills.
+MAX_FETCH_DAYS = 200
+# TreasuryDirect returns at most 250 auctions (about eight weeks of bills and coupons), so
+# longer windows go to Fiscal Data first, and a full page from TreasuryDirect is topped up there.
+TREASURYDIRECT_WINDOW_DAYS = 45
 CALENDAR_DAYS = 14
 
 
@@ -108,32 +112,47 @@ class AuctionBook:
         return self.refresh(start, as_of, now)
 
     def refresh(self, start: date, end: date, now: datetime) -> Refresh:
-        """Fetch auctions held from `start` to `end`, store them and note how it went (in UTC, as stores keep it)."""
+        """Fetch auctions held from `start` to `end`, store them and note how it went.
+
+        The next source is asked when one fails, finds nothing, or may have left
+        some out; the refresh failed only if no source answered. Times are noted
+        in UTC, as stores keep them.
+        """
         errors: list[str] = []
-        for source in (self.treasurydirect, self.fiscaldata):
+        answered = False
+        fetched_total = 0
+        fetched_from: str | None = None
+        order: list[TreasuryDirectSource | FiscalDataSource | None] = [self.treasurydirect, self.fiscaldata]
+        if (end - start).days > TREASURYDIRECT_WINDOW_DAYS:
+            order.reverse()
+        for source in order:
             if source is None:
                 continue
             try:
                 if isinstance(source, TreasuryDirectSource):
-                    fetched = source.search(start, end)
+                    fetched, complete = source.search_window(start, end)
                 else:
-                    fetched = source.auctions(start, end)
+                    fetched, complete = source.auctions(start, end), True
             except UpstreamError as error:
                 logger.warning("auction refresh: %s", error)
                 errors.append(str(error))
                 continue
+            answered = True
             if fetched:
                 self.keep(fetched)
-                self.store.note_refresh(DATASET, now.astimezone(UTC), None)
-                return Refresh(len(fetched), source.name, None)
-        failure = "; ".join(errors) or None
+                fetched_total += len(fetched)
+                fetched_from = fetched_from or source.name
+                if complete:
+                    break
+        failure = None if answered else "; ".join(errors) or None
         self.store.note_refresh(DATASET, now.astimezone(UTC), failure)
-        return Refresh(0, None, failure)
+        return Refresh(fetched_total, fetched_from, failure)
 
     def keep(self, records: Sequence[AuctionRecord]) -> None:
         """Store fetched records (a later fetch of the same auction replaces the earlier)."""
         self.store.upsert(
-            DATASET, [StoredRecord(r.key, r.auction_date, r.to_values()) for r in records if r.cusip != "TBA"]
+            DATASET,
+            [StoredRecord(r.key, r.auction_date, r.to_values()) for r in records if r.cusip != UNASSIGNED_CUSIP],
         )
 
     def series(self, tenor: str, through: date) -> list[AuctionRecord]:
@@ -180,7 +199,10 @@ class AuctionBook:
         elif self.fiscaldata is not None:
             fetched = self.fiscaldata.auctions(auction.auction_date, auction.auction_date)
         for record in fetched:
-            same = record.cusip == auction.cusip if auction.cusip != "TBA" else record.tenor == auction.tenor
+            if auction.cusip == UNASSIGNED_CUSIP:
+                same = record.tenor == auction.tenor
+            else:
+                same = record.cusip == auction.cusip
             if same and record.has_results:
                 self.keep([record])
                 return record

@@ -84,6 +84,18 @@ def record_from_row(row: Mapping[str, Any], names: Mapping[str, str], source: st
     )
 
 
+# What a calendar shows for an auction whose CUSIP is not assigned yet.
+UNASSIGNED_CUSIP = "TBA"
+
+
+def calendar_rows(rows: list[Mapping[str, Any]], cusip_field: str) -> list[Mapping[str, Any]]:
+    """Calendar rows, with a CUSIP not yet assigned shown as `TBA` rather than refused."""
+    return [
+        {**row, cusip_field: UNASSIGNED_CUSIP} if isinstance(row, Mapping) and field(row, cusip_field) is None else row
+        for row in rows
+    ]
+
+
 def rows_of(payload: Any, source: str) -> list[Mapping[str, Any]]:
     """The row list in a payload: a bare array, or wrapped in `data` / `securityList`."""
     if isinstance(payload, Mapping):

@@ -15,7 +15,7 @@ from typing import Any
 
 from market.auctions.records import AuctionFormatError, AuctionRecord
 from market.http import UpstreamClient, UpstreamError
-from market.sources.auction_fields import record_from_row, rows_of
+from market.sources.auction_fields import calendar_rows, record_from_row, rows_of
 
 SOURCE = "Treasury Fiscal Data"
 AUCTIONS_PATH = "v1/accounting/od/auctions_query"
@@ -80,12 +80,8 @@ def parse_fiscaldata_auctions(payload: Any) -> list[AuctionRecord]:
 
 def parse_fiscaldata_upcoming(payload: Any) -> list[AuctionRecord]:
     """The calendar from an `upcoming_auctions` JSON body (CUSIP may be missing until announced)."""
-    records = []
-    for row in rows_of(payload, SOURCE):
-        if isinstance(row, Mapping) and row.get("cusip") in (None, "", "null"):
-            row = {**row, "cusip": "TBA"}
-        records.append(record_from_row(row, UPCOMING_FIELDS, SOURCE))
-    return records
+    rows = calendar_rows(rows_of(payload, SOURCE), UPCOMING_FIELDS["cusip"])
+    return [record_from_row(row, UPCOMING_FIELDS, SOURCE) for row in rows]
 
 
 class FiscalDataSource:

@@ -12,9 +12,10 @@ from typing import Any
 
 from market.auctions.records import AuctionFormatError, AuctionRecord
 from market.http import UpstreamClient, UpstreamError
-from market.sources.auction_fields import record_from_row, rows_of
+from market.sources.auction_fields import calendar_rows, record_from_row, rows_of
 
 SOURCE = "TreasuryDirect"
+MAX_RESULTS = 250
 
 # Our field → TreasuryDirect's.
 FIELDS = {
@@ -49,9 +50,15 @@ FIELDS = {
 }
 
 
-def parse_treasurydirect(payload: Any) -> list[AuctionRecord]:
-    """Records from a `securities/search|auctioned|announced|upcoming` JSON body."""
-    return [record_from_row(row, FIELDS, SOURCE) for row in rows_of(payload, SOURCE)]
+def parse_treasurydirect(payload: Any, *, calendar: bool = False) -> list[AuctionRecord]:
+    """Records from a `securities/search|auctioned|announced|upcoming` JSON body.
+
+    With `calendar`, an auction announced before its CUSIP is assigned reads as `TBA`.
+    """
+    rows = rows_of(payload, SOURCE)
+    if calendar:
+        rows = calendar_rows(rows, FIELDS["cusip"])
+    return [record_from_row(row, FIELDS, SOURCE) for row in rows]
 
 
 def _us_date(day: date) -> str:
@@ -70,6 +77,13 @@ class TreasuryDirectSource:
 
     def search(self, start: date, end: date) -> list[AuctionRecord]:
         """Every auction held from `start` to `end` (inclusive), results where posted."""
+        return self.search_window(start, end)[0]
+
+    def search_window(self, start: date, end: date) -> tuple[list[AuctionRecord], bool]:
+        """The auctions held from `start` to `end`, and whether the answer was complete.
+
+        TreasuryDirect answers at most `MAX_RESULTS` records; a full page may have left some out.
+        """
         params = {
             "format": "json",
             "startDate": _us_date(start),
@@ -77,19 +91,20 @@ class TreasuryDirectSource:
             "dateFieldName": "auctionDate",
         }
         records = self._read("securities/search", params)
-        return [record for record in records if start <= record.auction_date <= end]
+        within = [record for record in records if start <= record.auction_date <= end]
+        return within, len(records) < MAX_RESULTS
 
     def upcoming(self) -> list[AuctionRecord]:
         """Announced auctions not yet held."""
-        return self._read("securities/upcoming", {"format": "json"})
+        return self._read("securities/upcoming", {"format": "json"}, calendar=True)
 
     def announced(self) -> list[AuctionRecord]:
         """The latest announcements (may include auctions already held)."""
-        return self._read("securities/announced", {"format": "json", "pagesize": "50"})
+        return self._read("securities/announced", {"format": "json", "pagesize": "50"}, calendar=True)
 
-    def _read(self, path: str, params: dict[str, str]) -> list[AuctionRecord]:
+    def _read(self, path: str, params: dict[str, str], *, calendar: bool = False) -> list[AuctionRecord]:
         payload = self._client.get_json(path, params)
         try:
-            return parse_treasurydirect(payload)
+            return parse_treasurydirect(payload, calendar=calendar)
         except AuctionFormatError as error:
             raise UpstreamError(self._client.source, f"it sent data I cannot read ({error})") from None
