@@ -29,7 +29,7 @@ from commands.options import (
 from commands.registry import Command, CommandArgs, UsageError
 from commands.reply import Reply
 from commands.services import Services
-from market.analytics.auctions import Assessment, Metric, assess
+from market.analytics.auctions import Assessment, Metric, assess, tail_bp
 from market.auctions.book import AuctionBook, Refresh, family
 from market.auctions.flash import FlashOutcome, watch_for_result
 from market.auctions.records import COUPON_YEARS, TIPS_YEARS, AuctionRecord, Kind, describe_tenor
@@ -182,9 +182,15 @@ def result_reply(book: AuctionBook, request: ResultRequest, as_of: date, now: da
         record = series[-1]
     else:
         return no_result_reply(tenor, through, refresh)
-    if request.history:
-        return history_reply(book, tenor, record, refresh)
+    if request.wi_yield is not None and record.high_yield is None:
+        raise UsageError(
+            f"`wi=` applies to auctions that clear on yield; the {describe_tenor(tenor)} clears on "
+            f"{'discount margin' if record.kind == Kind.FRN else 'rate'}.",
+            command,
+        )
     wi_yield, wi_note = resolve_wi(book, record, request.wi_yield)
+    if request.history:
+        return history_reply(book, tenor, record, refresh, tail_of(record, wi_yield), wi_note)
     assessment = assess(record, records, book.policy, wi_yield)
     return format_result(assessment, book, freshness_note(refresh, book, record), wi_note)
 
@@ -412,7 +418,18 @@ def history_chart(
     )
 
 
-def history_reply(book: AuctionBook, tenor: str, record: AuctionRecord, refresh: Refresh | None) -> Reply:
+def tail_of(record: AuctionRecord, wi_yield: float | None) -> float | None:
+    return None if wi_yield is None else tail_bp(record, wi_yield)
+
+
+def history_reply(
+    book: AuctionBook,
+    tenor: str,
+    record: AuctionRecord,
+    refresh: Refresh | None,
+    last_tail_bp: float | None = None,
+    wi_note: str = "",
+) -> Reply:
     """The last `HISTORY_COUNT` auctions up to `record`, charted, with a one-line summary."""
     series = [r for r in book.series(tenor, record.auction_date)][-HISTORY_COUNT:]
     name = describe_tenor(tenor)
@@ -433,10 +450,13 @@ def history_reply(book: AuctionBook, tenor: str, record: AuctionRecord, refresh:
         if flagged
         else f"No auction with dealers ≥ {threshold:g}% (the flag line on the chart)."
     )
-    note = "Tail vs WI needs the desk's WI yields; the chart shows high − median where the source has a median."
+    if last_tail_bp is not None:
+        note = f"Tail vs WI on {latest.auction_date.isoformat()}: {bp(last_tail_bp)} ({wi_note})."
+    else:
+        note = "Tail vs WI needs the desk's WI yields; the chart shows high − median where the source has a median."
     source = f"Source: {', '.join(sorted({r.source for r in series}))} · auctions to {latest.auction_date.isoformat()}"
     fresh = freshness_note(refresh, book, latest)
-    chart = history_chart(series, tenor, threshold)
+    chart = history_chart(series, tenor, threshold, last_tail_bp=last_tail_bp)
     text = "\n".join([title, summary, flag_text, note, source, fresh]).strip()
     built = [blocks.header(title), *blocks.sections(f"{summary}\n{flag_text}"), blocks.context(note)]
     built.append(blocks.context(source))

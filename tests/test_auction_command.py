@@ -206,3 +206,19 @@ def test_auction_is_registered_only_with_an_auction_book(tmp_path, services):
     assert registry.get("auction") is not None
     overview = answer("help", CommandContext(now=FRIDAY), registry).text
     assert "`/deskbot auction next | auction <tenor|CUSIP> [YYYY-MM-DD] [history] [wi=YIELD]`" in overview
+
+
+def test_history_with_wi_draws_the_latest_tail(services):
+    reply = ask(services, "auction 30y history wi=4.79")
+    assert "Tail vs WI on 2025-04-10: +2.3 bp (WI 4.790% as given)." in reply.text
+    (chart,) = reply.charts
+    tail = chart.panels[-1].series[0]
+    assert tail.label == "Tail vs WI" and tail.values[-1] == 2.3 and set(tail.values[:-1]) == {None}
+
+
+def test_wi_for_an_auction_that_does_not_clear_on_yield_is_refused(services):
+    reply = ask(services, "auction frn wi=4.3", datetime(2025, 4, 30, 18, 0, tzinfo=DESK_TZ))
+    assert reply.outcome is Outcome.USAGE_ERROR
+    assert reply.text.startswith(
+        ":warning: `wi=` applies to auctions that clear on yield; the 2-year FRN clears on discount margin."
+    )

@@ -19,7 +19,7 @@ from market.sources.fiscaldata import (
     parse_fiscaldata_upcoming,
 )
 from market.sources.treasurydirect import TreasuryDirectSource, parse_treasurydirect
-from tests.auction_support import FD_BILLS, FD_UPCOMING, shipped, td_excerpt
+from tests.auction_support import FD_BILLS, FD_UPCOMING, shipped, td_excerpt, without_results
 from tests.harness.upstream import Scripted
 
 # The PROVENANCE's table: (key, tenor, term, reopening, high yield, BTC, dealer %, direct %, indirect %).
@@ -208,3 +208,11 @@ def test_the_build_script_reproduces_the_shipped_files(tmp_path):
     build.build_treasurydirect(raw / build.TD_RAW, tmp_path)
     for name in (build.FD_OUT, build.TD_OUT):
         assert (tmp_path / name).read_bytes() == (build.OUT / name).read_bytes()
+
+
+def test_an_announcement_without_a_cusip_reads_as_tba_on_the_calendar():
+    row = {**without_results(td_excerpt())[2], "cusip": ""}
+    with pytest.raises(AuctionFormatError):
+        parse_treasurydirect([row])
+    (record,) = parse_treasurydirect([row], calendar=True)
+    assert record.cusip == "TBA" and record.tenor == "30y" and not record.has_results
