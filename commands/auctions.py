@@ -366,6 +366,7 @@ def history_chart(
     *,
     highlight_last: bool = False,
     last_tail_bp: float | None = None,
+    tail_flag_bp: float = 2.0,
 ) -> PanelChart:
     """Bid-to-cover, bidder shares (dealer flag drawn) and tail / high − median over auctions."""
     name = describe_tenor(tenor)
@@ -398,12 +399,14 @@ def history_chart(
     if last_tail_bp is not None and series:
         tails[-1] = last_tail_bp
     extra = []
+    tail_lines: tuple[Threshold, ...] = ()
     if any(value is not None for value in tails):
         extra.append(CategorySeries("Tail vs WI", tuple(tails)))
+        tail_lines = (Threshold(tail_flag_bp, f"tail flag {tail_flag_bp:g} bp"),)
     if any(value is not None for value in spread):
         extra.append(CategorySeries("High − median", tuple(spread)))
     if extra:
-        panels.append(Panel(series=tuple(extra), y_label="bp", style="bar"))
+        panels.append(Panel(series=tuple(extra), y_label="bp", style="bar", thresholds=tail_lines))
     first, last = (series[0].auction_date, series[-1].auction_date) if series else (None, None)
     sources = sorted({r.source for r in series})
     return PanelChart(
@@ -456,7 +459,7 @@ def history_reply(
         note = "Tail vs WI needs the desk's WI yields; the chart shows high − median where the source has a median."
     source = f"Source: {', '.join(sorted({r.source for r in series}))} · auctions to {latest.auction_date.isoformat()}"
     fresh = freshness_note(refresh, book, latest)
-    chart = history_chart(series, tenor, threshold, last_tail_bp=last_tail_bp)
+    chart = history_chart(series, tenor, threshold, last_tail_bp=last_tail_bp, tail_flag_bp=book.policy.tail_flag_bp)
     text = "\n".join([title, summary, flag_text, note, source, fresh]).strip()
     built = [blocks.header(title), *blocks.sections(f"{summary}\n{flag_text}"), blocks.context(note)]
     built.append(blocks.context(source))
@@ -510,11 +513,17 @@ def format_flash(book: AuctionBook, outcome: FlashOutcome, wi_yield: float | Non
     if not series or series[-1].key != record.key:
         series = [*series, record][-FLASH_HISTORY_COUNT:]
     chart = history_chart(
-        series, record.tenor, book.policy.dealer_flag_pct, highlight_last=True, last_tail_bp=assessment.tail_bp
+        series,
+        record.tenor,
+        book.policy.dealer_flag_pct,
+        highlight_last=True,
+        last_tail_bp=assessment.tail_bp,
+        tail_flag_bp=book.policy.tail_flag_bp,
     )
     flash_title = f":rotating_light: Result: {reply.text.splitlines()[0]}"
     built = (blocks.header(flash_title.removeprefix(":rotating_light: ")), *reply.blocks[1:])
-    return Reply(text=blocks.fallback(f"{flash_title}\n{reply.text}"), blocks=built, charts=(chart,))
+    rest = reply.text.split("\n", 1)[1]
+    return Reply(text=blocks.fallback(f"{flash_title}\n{rest}"), blocks=built, charts=(chart,))
 
 
 def run_result_flash(

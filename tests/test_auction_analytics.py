@@ -54,7 +54,7 @@ def test_a_tail_against_the_when_issued_is_in_bp_positive_when_tailed():
     assert tail_bp(record, None) is None
 
     tailed = assess(record, shipped_records(), wi_yield=4.716)
-    assert "Tailed 5.3 bp through the when-issued (≥ 2 bp)" in tailed.flags
+    assert "Tailed the when-issued by 5.3 bp (≥ 2 bp)" in tailed.flags
     assert "tailed the when-issued by 5.3 bp" in tailed.grade.reasons
 
 

@@ -65,7 +65,7 @@ def test_wi_gives_the_tail_in_bp(services):
     weak = ask(services, "auction 30y 2023-11-09 wi=4.716")
     assert weak.text.startswith("30-year auction 2023-11-09: weak")
     assert "Tail vs WI: *+5.3 bp* (tailed; WI 4.716% as given)." in weak.text
-    assert ":warning: *Tailed 5.3 bp through the when-issued (≥ 2 bp)*" in weak.text
+    assert ":warning: *Tailed the when-issued by 5.3 bp (≥ 2 bp)*" in weak.text
 
 
 def test_without_wi_high_minus_median_is_shown_where_the_source_has_it(services):
@@ -163,7 +163,7 @@ def test_the_wi_feed_from_a_url_serving_json(tmp_path, upstream):
 
     reply = ask(Services(store, auctions=book), "auction 30y")
     assert "Tail vs WI: *+2.3 bp* (tailed; WI 4.790% from the desk feed)." in reply.text
-    assert ":warning: *Tailed 2.3 bp through the when-issued (≥ 2 bp)*" in reply.text
+    assert ":warning: *Tailed the when-issued by 2.3 bp (≥ 2 bp)*" in reply.text
 
 
 def test_an_unreadable_wi_feed_is_said_in_plain_words(tmp_path):

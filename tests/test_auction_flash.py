@@ -63,7 +63,7 @@ def test_the_flash_returns_exactly_one_result_once_results_post(tmp_path, upstre
     assert [(r.path, r.query["startDate"]) for r in upstream.requests] == [(SEARCH, "11/09/2023")] * 3
     lines = reply.text.splitlines()
     assert lines[0] == ":rotating_light: Result: 30-year auction 2023-11-09: weak"
-    assert "high yield *4.769%* · bid-to-cover *2.24x* · dealers *24.7%*" in lines[2]
+    assert "high yield *4.769%* · bid-to-cover *2.24x* · dealers *24.7%*" in lines[1]
     assert reply.blocks[0]["text"]["text"] == "Result: 30-year auction 2023-11-09: weak"
     (chart,) = reply.charts
     assert isinstance(chart, PanelChart)
@@ -108,3 +108,21 @@ def test_no_result_before_the_time_out_gives_up_with_a_message(tmp_path, upstrea
     assert reply.charts == ()
     assert fake.now == datetime(2023, 11, 9, 13, 5, tzinfo=DESK_TZ)
     assert len(upstream.requests) == 6
+
+
+def test_the_flash_with_a_wi_yield_draws_the_tail_against_its_flag_line(tmp_path, upstream):
+    upstream.script("treasurydirect", SEARCH, _payload(td_excerpt()))
+    book = live_book(sqlite_store(tmp_path), upstream)
+    fake = FakeTime(datetime(2023, 11, 9, 13, 1, tzinfo=DESK_TZ))
+
+    reply = run_result_flash(book, _thirty_year_announcement(), clock=fake.clock, sleep=fake.sleep, wi_yield=4.716)
+
+    assert reply.text.splitlines()[:3] == [
+        ":rotating_light: Result: 30-year auction 2023-11-09: weak",
+        ":red_circle: high yield *4.769%* · bid-to-cover *2.24x* · dealers *24.7%* · indirects *60.1%* · directs 15.2%",
+        "Tail vs WI: *+5.3 bp* (tailed; WI 4.716% as given).",
+    ]
+    tails = reply.charts[0].panels[-1]
+    assert [series.label for series in tails.series] == ["Tail vs WI", "High − median"]
+    assert tails.series[0].values[-1] == 5.3
+    assert [(line.value, line.label) for line in tails.thresholds] == [(2.0, "tail flag 2 bp")]

@@ -143,7 +143,7 @@ def flags(record: AuctionRecord, metrics: dict[str, Metric], tail: float | None,
                 f"Bid-to-cover {btc.value:.2f}x is below the prior {btc.prior_n}'s minimum ({btc.prior_low:.2f}x)"
             )
     if tail is not None and tail >= policy.tail_flag_bp:
-        raised.append(f"Tailed {tail:.1f} bp through the when-issued (≥ {policy.tail_flag_bp:g} bp)")
+        raised.append(f"Tailed the when-issued by {tail:.1f} bp (≥ {policy.tail_flag_bp:g} bp)")
     return raised
 
 
