@@ -196,6 +196,9 @@ def test_fiscal_data_auctions_over_http_filter_by_auction_date(upstream):
     assert request.path == "/v1/accounting/od/auctions_query"
     assert request.query["filter"] == "auction_date:gte:2026-01-01,auction_date:lte:2026-01-31"
     assert request.query["page[size]"] == "10000"
+    # Every column asked for exists in the real payload (an unknown field name is an HTTP 400).
+    real_columns = set(json.loads(FD_BILLS.read_text())["data"][0])
+    assert set(request.query["fields"].split(",")) <= real_columns
 
 
 def test_the_build_script_reproduces_the_shipped_files(tmp_path):
