@@ -67,7 +67,7 @@ def auction_command(services: Services) -> Command:
     command = Command(
         name="auction",
         summary="Auction calendar, and results against the previous six (grade, tail, dealer takedown).",
-        usage="auction next | auction <tenor|CUSIP> [YYYY-MM-DD] [history] [wi=YIELD]",
+        usage="auction <next|tenor|CUSIP> [YYYY-MM-DD] [history] [wi=YIELD]",
         handler=handle,
         details=(
             f"Tenors: {TENOR_HINT}. Results compare bid-to-cover and dealer, direct and indirect shares "

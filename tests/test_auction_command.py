@@ -196,7 +196,7 @@ def test_bad_text_gets_a_short_usage_message(services, text, message):
     assert reply.outcome is Outcome.USAGE_ERROR
     assert reply.text.startswith(f":warning: {message}")
     assert reply.text.splitlines()[-1] == (
-        "Usage: `/deskbot auction next | auction <tenor|CUSIP> [YYYY-MM-DD] [history] [wi=YIELD]`"
+        "Usage: `/deskbot auction <next|tenor|CUSIP> [YYYY-MM-DD] [history] [wi=YIELD]`"
     )
 
 
@@ -205,7 +205,7 @@ def test_auction_is_registered_only_with_an_auction_book(tmp_path, services):
     registry = build_registry(services)
     assert registry.get("auction") is not None
     overview = answer("help", CommandContext(now=FRIDAY), registry).text
-    assert "`/deskbot auction next | auction <tenor|CUSIP> [YYYY-MM-DD] [history] [wi=YIELD]`" in overview
+    assert "`/deskbot auction <next|tenor|CUSIP> [YYYY-MM-DD] [history] [wi=YIELD]`" in overview
 
 
 def test_history_with_wi_draws_the_latest_tail(services):
