@@ -152,6 +152,8 @@ def parse_request(options: Options, command: Command, ctx: CommandContext) -> Re
 
 def result_reply(book: AuctionBook, request: ResultRequest, as_of: date, now: datetime, command: Command) -> Reply:
     """The latest (or dated) result for the request, or its history chart."""
+    if request.on is not None and request.on > as_of:
+        raise UsageError(f"{request.on.isoformat()} is after the --as-of date {as_of.isoformat()}.", command)
     through = request.on or as_of
     refresh = book.ensure(request.tenor or "coupons", through, now)
     records = book.records()
@@ -213,6 +215,8 @@ def no_result_reply(tenor: str, through: date, refresh: Refresh | None) -> Reply
 
 def resolve_wi(book: AuctionBook, record: AuctionRecord, given: float | None) -> tuple[float | None, str]:
     """The WI yield to measure the tail against, and a note on where it came from."""
+    if record.high_yield is None:
+        return None, ""  # bills and FRNs do not clear on yield: no tail to measure
     if given is not None:
         return given, f"WI {given:.3f}% as given"
     if book.wi_feed is not None:

@@ -189,6 +189,7 @@ def test_an_unreadable_wi_feed_is_said_in_plain_words(tmp_path):
         ("auction next 10y", "`auction next` takes no other words."),
         ("auction 20y 2021-12-02", "The 20-year auction of 2021-12-02 was a $25m small-value test auction"),
         ("auction 10y fast=1", "`fast=1` is not something I understand here."),
+        ("auction 10y 2025-04-09 --as-of 2025-04-08", "2025-04-09 is after the --as-of date 2025-04-08."),
     ],
 )
 def test_bad_text_gets_a_short_usage_message(services, text, message):
