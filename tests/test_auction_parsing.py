@@ -219,3 +219,12 @@ def test_an_announcement_without_a_cusip_reads_as_tba_on_the_calendar():
         parse_treasurydirect([row])
     (record,) = parse_treasurydirect([row], calendar=True)
     assert record.cusip == "TBA" and record.tenor == "30y" and not record.has_results
+
+
+def test_treasurydirect_tips_and_frn_markers_set_the_kind_and_keep_the_security_type():
+    bond = td_excerpt()[2]
+    tips = {**bond, "type": "TIPS", "tips": "Yes", "securityType": "Note", "securityTerm": "9-Year 8-Month"}
+    frn = {**bond, "type": "FRN", "floatingRate": "Yes", "securityType": "Note", "securityTerm": "1-Year 10-Month"}
+    tips_record, frn_record = parse_treasurydirect([tips, frn])
+    assert (tips_record.kind, tips_record.security_type, tips_record.tenor) == (Kind.TIPS, "Note", "tips10y")
+    assert (frn_record.kind, frn_record.security_type, frn_record.tenor) == (Kind.FRN, "Note", "frn")

@@ -64,11 +64,12 @@ def record_from_row(row: Mapping[str, Any], names: Mapping[str, str], source: st
     for name in DATE_FIELDS[1:]:
         values[name] = parse_day(raw(name))
     kind = kind_of(
-        raw("security_type"),
+        raw("type_label") or raw("security_type"),
         tips=parse_flag(raw("tips")),
         frn=parse_flag(raw("frn")),
         cmb=parse_flag(raw("cmb")),
     )
+    # "TIPS Note" (Fiscal Data's calendar) is a Note; TreasuryDirect's `securityType` is Bill/Note/Bond.
     security_type = (raw("security_type") or "").split()[-1].title()
     return AuctionRecord(
         cusip=cusip.upper(),
