@@ -486,11 +486,11 @@ def calendar_reply(book: AuctionBook, as_of: date, now: datetime) -> Reply:
             current = record.auction_date
             lines.append(f"*{current.strftime('%a %Y-%m-%d')}*")
         size = f"{bn(record.offering_amt)}" if record.offering_amt is not None else "size not announced"
-        kind = "reopening" if record.reopening else "new issue" if record.reopening is False else "?"
-        lines.append(
-            f"• {clock_et(record.close_time)} — {describe_tenor(record.tenor)} ({record.security_term}) · "
-            f"{record.cusip} · {kind} · {size}"
-        )
+        parts = [f"{describe_tenor(record.tenor)} ({record.security_term})", record.cusip]
+        if record.reopening is not None:
+            parts.append("reopening" if record.reopening else "new issue")
+        parts.append(size)
+        lines.append(f"• {clock_et(record.close_time)} — " + " · ".join(parts))
     if not lines:
         lines.append("No auctions found in that window.")
     source = f"Source: {calendar.source} · as of {as_of.isoformat()} · competitive close times in ET"
