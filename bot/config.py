@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     desk_feed_url: str | None = Field(None, validation_alias="DESKBOT_DESK_FEED_URL")
     wi_feed_url: str | None = Field(None, validation_alias="DESKBOT_WI_FEED_URL")
     admins: str = Field("", validation_alias="DESKBOT_ADMINS")
+    dealer_flag_pct: float = Field(40.0, gt=0, le=100, validation_alias="DESKBOT_DEALER_FLAG_PCT")
+    tail_flag_bp: float = Field(2.0, gt=0, le=100, validation_alias="DESKBOT_TAIL_FLAG_BP")
+    flash_poll_seconds: float = Field(1.0, gt=0, le=300, validation_alias="DESKBOT_FLASH_POLL_SECONDS")
+    flash_timeout_minutes: float = Field(30.0, gt=0, le=600, validation_alias="DESKBOT_FLASH_TIMEOUT_MINUTES")
     short_commands: str = Field(
         "/yields=yields,/curve=curve,/auction=auction,/funding=funding,/basis=basis",
         validation_alias="DESKBOT_SHORT_COMMANDS",

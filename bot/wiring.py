@@ -21,13 +21,18 @@ from commands.dispatch import build_registry
 from commands.registry import Registry
 from commands.services import Services
 from commands.subscriptions import ScheduleServices
+from market.analytics.auctions import AuctionPolicy
+from market.auctions.book import AuctionBook
+from market.auctions.wi import WiFeed
 from market.funding.book import FundingBook
 from market.http import UpstreamClient
 from market.sources.cftc import CftcSource
 from market.sources.desk_feed import DeskFeedSource, is_url, split_url
+from market.sources.fiscaldata import FiscalDataSource
 from market.sources.fred import FredSource
 from market.sources.nyfed import NyFedSource
 from market.sources.treasury_rates import TreasuryRatesSource
+from market.sources.treasurydirect import TreasuryDirectSource
 from market.yields.history import YieldHistory
 
 # Source → the name a desk reads in messages.
@@ -95,7 +100,24 @@ def build_services(
     )
     slack = SlackAccess(slack_client, settings.admin_ids) if slack_client is not None else None
     schedule = ScheduleServices(store=SqlSubscriptionStore(sessions), slack=slack)
-    return Services(store=store, yields=yields, funding=funding, schedule=schedule)
+    auctions = build_auction_book(settings, store)
+    return Services(store=store, yields=yields, funding=funding, auctions=auctions, schedule=schedule)
+
+
+def build_auction_book(settings: Settings, store: SqlRecordStore) -> AuctionBook:
+    """Shipped history plus TreasuryDirect (primary) and Fiscal Data, with the desk's thresholds."""
+    return AuctionBook(
+        store,
+        TreasuryDirectSource(upstream(settings, "treasurydirect")),
+        FiscalDataSource(upstream(settings, "fiscaldata")),
+        wi_feed=WiFeed.from_setting(settings.wi_feed_url) if settings.wi_feed_url else None,
+        policy=AuctionPolicy(
+            dealer_flag_pct=settings.dealer_flag_pct,
+            tail_flag_bp=settings.tail_flag_bp,
+            flash_poll_seconds=settings.flash_poll_seconds,
+            flash_timeout_minutes=settings.flash_timeout_minutes,
+        ),
+    )
 
 
 def desk_feeds(setting: str | None) -> list[DeskFeedSource]:

@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from charts.specs import CategoryChart, ChartRequest, LineChart, Threshold  # noqa: E402
+from charts.specs import CategoryChart, ChartRequest, LineChart, PanelChart, Threshold  # noqa: E402
 
 _FIGSIZE = (8.0, 4.5)
 _DPI = 120
@@ -106,6 +106,46 @@ def _render_category(chart: CategoryChart) -> bytes:
         plt.close(fig)
 
 
+def _render_panels(chart: PanelChart) -> bytes:
+    count = max(len(chart.panels), 1)
+    height = 1.9 + 2.0 * count
+    fig, axes = plt.subplots(count, 1, figsize=(_FIGSIZE[0], height), dpi=_DPI, sharex=True, squeeze=False)
+    try:
+        xs = list(range(len(chart.categories)))
+        for ax, panel in zip(axes[:, 0], chart.panels, strict=False):
+            width = 0.8 / max(len(panel.series), 1)
+            for index, series in enumerate(panel.series):
+                ys = [_nan(value) for value in series.values]
+                if panel.style == "bar":
+                    offsets = [x + (index - (len(panel.series) - 1) / 2) * width for x in xs]
+                    ax.bar(offsets, ys, width=width, label=series.label, alpha=0.8)
+                else:
+                    ax.plot(xs, ys, label=series.label, marker="o", markersize=3.5, linewidth=1.5)
+            if panel.style == "bar":
+                ax.axhline(0, color="#555555", linewidth=0.8)
+            for threshold in panel.thresholds:
+                _draw_threshold(ax, threshold)
+            if chart.highlight is not None:
+                ax.axvspan(chart.highlight - 0.45, chart.highlight + 0.45, color=_SHADE_COLOUR, alpha=0.3, linewidth=0)
+            ax.set_ylabel(panel.y_label, fontsize=9)
+            ax.grid(True, color="#dddddd", linewidth=0.6)
+            if panel.series:
+                # Outside the axes, so the legend never hides a point.
+                ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        bottom = axes[-1, 0]
+        bottom.set_xticks(xs)
+        bottom.set_xticklabels(chart.categories, fontsize=8, rotation=45, ha="right")
+        fig.suptitle(chart.title, x=0.01, ha="left", fontsize=12, fontweight="bold")
+        if chart.subtitle:
+            axes[0, 0].set_title(chart.subtitle, loc="left", fontsize=9, color="#555555")
+        if chart.source_note:
+            fig.text(0.01, 0.005, chart.source_note, fontsize=7, color="#777777")
+        fig.tight_layout(rect=(0, 0.02 if chart.source_note else 0, 1, 1))
+        return _png(fig)
+    finally:
+        plt.close(fig)
+
+
 def _draw_threshold(ax: Axes, threshold: Threshold) -> None:
     ax.axhline(threshold.value, color=_THRESHOLD_COLOUR, linestyle="--", linewidth=1.0)
     ax.annotate(
@@ -149,4 +189,5 @@ def _png(fig: Figure) -> bytes:
 _RENDERERS: dict[type, Callable[[Any], bytes]] = {
     LineChart: _render_line,
     CategoryChart: _render_category,
+    PanelChart: _render_panels,
 }

@@ -91,5 +91,30 @@ class CategoryChart:
     thresholds: tuple[Threshold, ...] = ()
 
 
+@dataclass(frozen=True)
+class Panel:
+    """One stacked panel of a `PanelChart`: its own y axis, lines (or bars) and thresholds."""
+
+    series: tuple[CategorySeries, ...]
+    y_label: str = ""
+    thresholds: tuple[Threshold, ...] = ()
+    style: str = "line"  # "line" or "bar"
+
+
+@dataclass(frozen=True)
+class PanelChart:
+    """Panels stacked over shared categories (e.g. auction dates), for measures in different units."""
+
+    title: str
+    categories: tuple[str, ...]
+    panels: tuple[Panel, ...]
+    subtitle: str = ""
+    filename: str = "chart.png"
+    alt_text: str = ""
+    source_note: str = ""
+    # The category to highlight (e.g. the auction just announced), or None.
+    highlight: int | None = None
+
+
 # Every kind of chart a reply can carry.
-ChartRequest = LineChart | CategoryChart
+ChartRequest = LineChart | CategoryChart | PanelChart

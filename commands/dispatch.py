@@ -5,6 +5,7 @@ Slash commands, `deskbot ask` and scheduled jobs all come through here.
 
 from __future__ import annotations
 
+from commands.auctions import auction_command
 from commands.basis import basis_command
 from commands.context import CommandContext
 from commands.curve import curve_command
@@ -35,6 +36,8 @@ def build_registry(services: Services | None = None) -> Registry:
     if services is not None and services.funding is not None:
         registry.add(funding_command(services))
         registry.add(basis_command(services))
+    if services is not None and services.auctions is not None:
+        registry.add(auction_command(services))
     return registry
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from commands.subscriptions import ScheduleServices
+from market.auctions.book import AuctionBook
 from market.funding.book import FundingBook
 from market.store import RecordStore
 from market.yields.history import YieldHistory
@@ -23,3 +24,4 @@ class Services:
     schedule: ScheduleServices | None = None
     # Funding, positioning and basis-stress history (`/funding`, `/basis`).
     funding: FundingBook | None = None
+    auctions: AuctionBook | None = None

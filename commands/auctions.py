@@ -1,0 +1,555 @@
+"""`auction`: the calendar, the latest or a past result against history, and the result flash.
+
+Answer first (grade and headline figures), details after; every answer says
+its source and the auction's date. `format_flash` is what the scheduler
+posts when `market.auctions.flash.watch_for_result` returns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from charts.specs import CategorySeries, Panel, PanelChart, Threshold
+from commands import blocks
+from commands.context import CommandContext
+from commands.options import (
+    Options,
+    as_of_date,
+    clip_word,
+    looks_like_date,
+    not_in_future,
+    parse_date,
+    parse_finite_number,
+    split_options,
+)
+from commands.registry import Command, CommandArgs, UsageError
+from commands.reply import Reply
+from commands.services import Services
+from market.analytics.auctions import Assessment, Metric, assess, tail_bp
+from market.auctions.book import AuctionBook, Refresh, family
+from market.auctions.flash import FlashOutcome, watch_for_result
+from market.auctions.records import COUPON_YEARS, TIPS_YEARS, AuctionRecord, Kind, describe_tenor
+from market.http import UpstreamError
+
+BILL_WEEKS = (4, 6, 8, 13, 17, 26, 52)
+HISTORY_COUNT = 18
+FLASH_HISTORY_COUNT = 12
+# A when-issued yield outside this range (percent) is a typo, not a yield.
+WI_RANGE = (-2.0, 20.0)
+CUSIP = re.compile(r"^[0-9]{3}[0-9A-Z]{5}[0-9]$")
+TENOR_HINT = "2y 3y 5y 7y 10y 20y 30y, tips5y tips10y tips20y tips30y, frn, bills 4w 6w 8w 13w 17w 26w 52w, or a CUSIP"
+GRADE_ICONS = {"strong": ":large_green_circle:", "in line": ":white_circle:", "weak": ":red_circle:"}
+
+
+def auction_command(services: Services) -> Command:
+    """The `auction` command over `services.auctions`."""
+    book = services.auctions
+    if book is None:
+        raise ValueError("auction_command needs services.auctions")
+
+    def handle(args: CommandArgs, ctx: CommandContext) -> Reply:
+        options = split_options(args.words, command, pair_keys=frozenset({"wi"}))
+        as_of = as_of_date(options, ctx, command)
+        words = [word.lower() for word in options.positionals]
+        if not words:
+            raise UsageError("Say which auction: `next`, a tenor or a CUSIP.", command)
+        if words[0] in ("next", "calendar", "upcoming"):
+            if len(words) > 1 or options.pairs:
+                raise UsageError("`auction next` takes no other words.", command)
+            return calendar_reply(book, as_of, ctx.now)
+        request = parse_request(options, command, ctx)
+        return result_reply(book, request, as_of, ctx.now, command)
+
+    command = Command(
+        name="auction",
+        summary="Auction calendar, and results against the previous six (grade, tail, dealer takedown).",
+        usage="auction <next|tenor|CUSIP> [YYYY-MM-DD] [history] [wi=YIELD]",
+        handler=handle,
+        details=(
+            f"Tenors: {TENOR_HINT}. Results compare bid-to-cover and dealer, direct and indirect shares "
+            "with the previous 6 auctions of the same original term (small-value test auctions left out). "
+            "`wi=4.46` gives the when-issued yield at the close, so the tail is shown (positive = tailed); "
+            "without it, high − median. `history` charts the last auctions. `--as-of YYYY-MM-DD` replays a date."
+        ),
+        examples=(
+            "auction next",
+            "auction 10y",
+            "auction 30y 2025-04-10",
+            "auction 10y wi=4.46",
+            "auction 10y history",
+        ),
+    )
+    return command
+
+
+@dataclass(frozen=True)
+class ResultRequest:
+    """What `auction <…>` asked for."""
+
+    tenor: str | None
+    cusip: str | None
+    on: date | None
+    history: bool
+    wi_yield: float | None
+
+
+def parse_tenor(word: str) -> str | None:
+    """A tenor as deskbot names it (`10y`, `tips10y`, `frn`, `13w`), or None."""
+    text = word.lower().replace("-", "").replace(" ", "")
+    match = re.fullmatch(r"(tips)?(\d+)(y|yr|year)", text)
+    if match:
+        years = int(match.group(2))
+        if match.group(1) and years in TIPS_YEARS:
+            return f"tips{years}y"
+        if not match.group(1) and years in COUPON_YEARS:
+            return f"{years}y"
+        return None
+    match = re.fullmatch(r"(\d+)(w|wk|week)", text)
+    if match and int(match.group(1)) in BILL_WEEKS:
+        return f"{int(match.group(1))}w"
+    if text in ("frn", "2yfrn", "frn2y"):
+        return "frn"
+    return None
+
+
+def parse_request(options: Options, command: Command, ctx: CommandContext) -> ResultRequest:
+    tenor: str | None = None
+    cusip: str | None = None
+    on: date | None = None
+    history = False
+    for word in options.positionals:
+        lowered = word.lower()
+        if lowered == "history":
+            history = True
+        elif looks_like_date(word):
+            on = not_in_future(parse_date(word, command, "auction date"), ctx, command)
+        elif CUSIP.fullmatch(word.upper()) and tenor is None and cusip is None:
+            cusip = word.upper()
+        elif (parsed := parse_tenor(word)) is not None and tenor is None and cusip is None:
+            tenor = parsed
+        else:
+            raise UsageError(f"`{clip_word(word)}` is not a tenor I know. Try {TENOR_HINT}.", command)
+    if tenor is None and cusip is None:
+        raise UsageError(f"Say which auction: {TENOR_HINT}.", command)
+    wi_yield = None
+    if "wi" in options.pairs:
+        raw = options.pairs["wi"]
+        wi_yield = parse_finite_number(raw, command, "`wi=`")
+        if not WI_RANGE[0] < wi_yield < WI_RANGE[1]:
+            raise UsageError(
+                f"`wi={clip_word(raw)}` is not a yield: give the when-issued yield in percent, e.g. `wi=4.46`.",
+                command,
+            )
+    return ResultRequest(tenor, cusip, on, history, wi_yield)
+
+
+# ---------------------------------------------------------------- results
+
+
+def result_reply(book: AuctionBook, request: ResultRequest, as_of: date, now: datetime, command: Command) -> Reply:
+    """The latest (or dated) result for the request, or its history chart."""
+    if request.on is not None and request.on > as_of:
+        raise UsageError(f"{request.on.isoformat()} is after the --as-of date {as_of.isoformat()}.", command)
+    through = request.on or as_of
+    refresh = book.ensure(request.tenor or "coupons", through, now)
+    records = book.records()
+    if request.cusip is not None:
+        matches = [r for r in records if r.cusip == request.cusip and r.has_results and r.auction_date <= through]
+        if not matches:
+            raise UsageError(
+                f"I have no auction result for CUSIP {request.cusip} up to {through.isoformat()}.", command
+            )
+        tenor = matches[-1].tenor
+    else:
+        assert request.tenor is not None
+        tenor = request.tenor
+    series = [r for r in book.series(tenor, through) if request.cusip is None or r.cusip == request.cusip]
+    if request.on is not None:
+        chosen = [r for r in series if r.auction_date == request.on]
+        if not chosen:
+            tests = [r for r in records if r.tenor == tenor and r.auction_date == request.on and r.is_small_value]
+            if tests:
+                raise UsageError(
+                    f"The {describe_tenor(tenor)} auction of {request.on.isoformat()} was a "
+                    f"{bn(tests[0].offering_amt)} small-value test auction, which I do not grade.",
+                    command,
+                )
+            raise UsageError(no_auction_on(request.on, tenor, book.series(tenor, as_of)), command)
+        record = chosen[-1]
+    elif series:
+        record = series[-1]
+    else:
+        return no_result_reply(tenor, through, refresh)
+    if request.wi_yield is not None and record.high_yield is None:
+        raise UsageError(
+            f"`wi=` applies to auctions that clear on yield; the {describe_tenor(tenor)} clears on "
+            f"{'discount margin' if record.kind == Kind.FRN else 'rate'}.",
+            command,
+        )
+    wi_yield, wi_note = resolve_wi(book, record, request.wi_yield)
+    if request.history:
+        return history_reply(book, tenor, record, refresh, tail_of(record, wi_yield), wi_note)
+    assessment = assess(record, records, book.policy, wi_yield)
+    return format_result(assessment, book, freshness_note(refresh, book, record), wi_note)
+
+
+def no_auction_on(day: date, tenor: str, series: list[AuctionRecord]) -> str:
+    name = describe_tenor(tenor)
+    before = [r.auction_date for r in series if r.auction_date < day][-1:]
+    after = [r.auction_date for r in series if r.auction_date > day][:1]
+    nearest = ", ".join(d.isoformat() for d in before + after)
+    hint = f" Nearest: {nearest}." if nearest else ""
+    return f"There was no {name} auction on {day.isoformat()}.{hint}"
+
+
+def no_result_reply(tenor: str, through: date, refresh: Refresh | None) -> Reply:
+    text = f"I have no {describe_tenor(tenor)} auction result up to {through.isoformat()}."
+    if refresh is not None and refresh.error:
+        text += f" The live sources could not be read: {refresh.error}."
+    return Reply(text=blocks.fallback(text), blocks=blocks.fit(blocks.sections(text)))
+
+
+def resolve_wi(book: AuctionBook, record: AuctionRecord, given: float | None) -> tuple[float | None, str]:
+    """The WI yield to measure the tail against, and a note on where it came from."""
+    if record.high_yield is None:
+        return None, ""  # bills and FRNs do not clear on yield: no tail to measure
+    if given is not None:
+        return given, f"WI {given:.3f}% as given"
+    if book.wi_feed is not None:
+        try:
+            found = book.wi_feed.wi_for(record)
+        except UpstreamError as error:
+            return None, f"WI feed unavailable ({error.reason})"
+        if found is not None:
+            return found, f"WI {found:.3f}% from the desk feed"
+        return None, "the desk WI feed has no quote for this auction"
+    return None, ""
+
+
+def freshness_note(refresh: Refresh | None, book: AuctionBook, record: AuctionRecord) -> str:
+    """Said when a top-up failed: the answer may be stale, and how far the data reaches."""
+    if refresh is None or refresh.error is None:
+        return ""
+    reach = book.reach(book.records(), family(record))
+    through = reach.isoformat() if reach else "nothing"
+    return f"Live sources unavailable ({refresh.error}); answered from auctions on record through {through}."
+
+
+def pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}%"
+
+
+def btc(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}x"
+
+
+def bn(value: Decimal | None) -> str:
+    if value is None:
+        return "n/a"
+    if 0 < value < 100_000_000:
+        return f"${float(value) / 1e6:,.0f}m"
+    return f"${float(value) / 1e9:,.1f}bn"
+
+
+def bp(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:+.1f} bp"
+
+
+def clock_et(moment: time) -> str:
+    hour = moment.hour % 12 or 12
+    return f"{hour}:{moment.minute:02d} {'am' if moment.hour < 12 else 'pm'} ET"
+
+
+def stop_text(record: AuctionRecord) -> str:
+    """The clearing level as a desk quotes it for this kind of security."""
+    if record.kind == Kind.FRN:
+        if record.high_discount_margin is None:
+            return "high discount margin n/a (not in the source)"
+        return f"high discount margin *{record.high_discount_margin:.3f}%*"
+    if record.kind in (Kind.BILL, Kind.CMB):
+        parts = [f"high rate {record.high_investment_rate:.3f}% (investment)"]
+        if record.high_discount_rate is not None:
+            parts.append(f"{record.high_discount_rate:.3f}% discount")
+        return ", ".join(parts)
+    return f"high yield *{record.high_yield:.3f}%*"
+
+
+def tail_line(assessment: Assessment, wi_note: str) -> str:
+    record = assessment.record
+    if assessment.tail_bp is not None:
+        tail = assessment.tail_bp
+        word = "tailed" if tail > 0 else "stopped through" if tail < 0 else "on the screws"
+        return f"Tail vs WI: *{bp(tail)}* ({word}; {wi_note})."
+    proxy = assessment.metrics["high_minus_median_bp"]
+    prefix = f"No tail: {wi_note}. " if wi_note else "No WI yield given (no public source has one), so no tail. "
+    if record.high_yield is None:
+        return prefix.strip()
+    if proxy.value is None:
+        return prefix + "High − median: n/a (the source has no median for this auction). Add `wi=4.46` for the tail."
+    avg = f", prior avg {proxy.prior_mean:+.1f} bp" if proxy.prior_mean is not None else ""
+    return prefix + f"High − median instead: {bp(proxy.value)}{avg}."
+
+
+def metric_row(label: str, metric: Metric, fmt: Callable[[float | None], str]) -> str:
+    if metric.prior_n == 0:
+        return f"{label:<15}{fmt(metric.value):>9}   {'n/a':>9}   n/a"
+    rng = f"{fmt(metric.prior_low)} – {fmt(metric.prior_high)}"
+    return f"{label:<15}{fmt(metric.value):>9}   {fmt(metric.prior_mean):>9}   {rng}"
+
+
+def describe_offering(record: AuctionRecord) -> str:
+    if record.reopening and record.original_term and record.original_term != record.security_term:
+        return f"reopening ({record.security_term}, originally {record.original_term})"
+    if record.reopening:
+        return f"reopening ({record.security_term})"
+    return "new issue" if record.reopening is False else record.security_term
+
+
+def format_result(assessment: Assessment, book: AuctionBook, freshness: str = "", wi_note: str = "") -> Reply:
+    """The result message: grade and headline first, the comparison table and provenance after."""
+    record = assessment.record
+    metrics = assessment.metrics
+    name = describe_tenor(record.tenor)
+    grade = assessment.grade
+    title = f"{name} auction {record.auction_date.isoformat()}: {grade.label}"
+    icon = GRADE_ICONS.get(grade.label, ":white_circle:")
+    headline = (
+        f"{icon} {stop_text(record)} · bid-to-cover *{btc(metrics['bid_to_cover'].value)}* · "
+        f"dealers *{pct(metrics['dealer_pct'].value)}* · indirects *{pct(metrics['indirect_pct'].value)}* · "
+        f"directs {pct(metrics['direct_pct'].value)}"
+    )
+    lines = [headline, tail_line(assessment, wi_note)]
+    lines.extend(f":warning: *{flag}*" for flag in assessment.flags)
+    lines.append(f"*{grade.label.capitalize()}*: " + "; ".join(grade.reasons) + ".")
+    priors = assessment.priors
+    n = len(priors)
+    table = [
+        f"{'':<15}{'this':>9}   {f'avg {n}':>9}   range {n}",
+        metric_row("Bid-to-cover", metrics["bid_to_cover"], btc),
+        metric_row("Dealers", metrics["dealer_pct"], pct),
+        metric_row("Indirects", metrics["indirect_pct"], pct),
+        metric_row("Directs", metrics["direct_pct"], pct),
+    ]
+    if metrics["high_minus_median_bp"].value is not None:
+        table.append(metric_row("High − median", metrics["high_minus_median_bp"], bp))
+    details = (
+        f"{record.cusip} · {describe_offering(record)} · offered {bn(record.offering_amt)}"
+        f" · SOMA add-on {bn(record.soma_accepted)} · competitive close {clock_et(record.close_time)}"
+    )
+    if priors:
+        span = f"{priors[0].auction_date.isoformat()} … {priors[-1].auction_date.isoformat()}"
+        compared = f"compared with the previous {n} {name} auctions ({span}; small-value test auctions left out)"
+    else:
+        compared = "no earlier auctions of this tenor to compare with"
+    source = f"Source: {record.source} · auction {record.auction_date.isoformat()} · {compared}"
+    body = "\n".join(lines)
+    text = "\n".join([title, body, *table, details, source, freshness]).strip()
+    built = [
+        blocks.header(title),
+        *blocks.sections(body),
+        *blocks.sections("```\n" + "\n".join(table) + "\n```"),
+        blocks.context(details),
+        blocks.context(source),
+    ]
+    if freshness:
+        built.append(blocks.context(f":warning: {freshness}"))
+    return Reply(text=blocks.fallback(text), blocks=blocks.fit(built))
+
+
+# ---------------------------------------------------------------- history chart
+
+
+def history_chart(
+    series: list[AuctionRecord],
+    tenor: str,
+    dealer_flag_pct: float,
+    *,
+    highlight_last: bool = False,
+    last_tail_bp: float | None = None,
+    tail_flag_bp: float = 2.0,
+) -> PanelChart:
+    """Bid-to-cover, bidder shares (dealer flag drawn) and tail / high − median over auctions."""
+    name = describe_tenor(tenor)
+    categories = tuple(r.auction_date.strftime("%Y-%m-%d") for r in series)
+
+    def values(getter: Callable[[AuctionRecord], float | None]) -> tuple[float | None, ...]:
+        return tuple(getter(r) for r in series)
+
+    panels = [
+        Panel(
+            series=(
+                CategorySeries(
+                    "Bid-to-cover", values(lambda r: None if r.bid_to_cover is None else float(r.bid_to_cover))
+                ),
+            ),
+            y_label="bid-to-cover (x)",
+        ),
+        Panel(
+            series=(
+                CategorySeries("Dealers", values(lambda r: r.dealer_pct)),
+                CategorySeries("Indirects", values(lambda r: r.indirect_pct)),
+                CategorySeries("Directs", values(lambda r: r.direct_pct)),
+            ),
+            y_label="% of competitive",
+            thresholds=(Threshold(dealer_flag_pct, f"dealer flag {dealer_flag_pct:g}%"),),
+        ),
+    ]
+    spread = list(values(lambda r: r.high_minus_median_bp))
+    tails: list[float | None] = [None] * len(series)
+    if last_tail_bp is not None and series:
+        tails[-1] = last_tail_bp
+    extra = []
+    tail_lines: tuple[Threshold, ...] = ()
+    if any(value is not None for value in tails):
+        extra.append(CategorySeries("Tail vs WI", tuple(tails)))
+        tail_lines = (Threshold(tail_flag_bp, f"tail flag {tail_flag_bp:g} bp"),)
+    if any(value is not None for value in spread):
+        extra.append(CategorySeries("High − median", tuple(spread)))
+    if extra:
+        panels.append(Panel(series=tuple(extra), y_label="bp", style="bar", thresholds=tail_lines))
+    first, last = (series[0].auction_date, series[-1].auction_date) if series else (None, None)
+    sources = sorted({r.source for r in series})
+    return PanelChart(
+        title=f"{name} auctions: cover, bidders, tail",
+        subtitle=f"last {len(series)} auctions, {first} to {last}; shares of competitive accepted",
+        categories=categories,
+        panels=tuple(panels),
+        filename=f"auction_{tenor}_history.png",
+        alt_text=f"{name} auctions {first} to {last}: bid-to-cover, dealer, indirect and direct shares",
+        source_note="Source: " + ", ".join(sources),
+        highlight=len(series) - 1 if highlight_last and series else None,
+    )
+
+
+def tail_of(record: AuctionRecord, wi_yield: float | None) -> float | None:
+    return None if wi_yield is None else tail_bp(record, wi_yield)
+
+
+def history_reply(
+    book: AuctionBook,
+    tenor: str,
+    record: AuctionRecord,
+    refresh: Refresh | None,
+    last_tail_bp: float | None = None,
+    wi_note: str = "",
+) -> Reply:
+    """The last `HISTORY_COUNT` auctions up to `record`, charted, with a one-line summary."""
+    series = [r for r in book.series(tenor, record.auction_date)][-HISTORY_COUNT:]
+    name = describe_tenor(tenor)
+    threshold = book.policy.dealer_flag_pct
+    flagged = [r for r in series if (r.dealer_pct or 0) >= threshold]
+    latest = series[-1]
+    title = f"{name} auctions: last {len(series)} through {latest.auction_date.isoformat()}"
+    btcs = [float(r.bid_to_cover) for r in series if r.bid_to_cover is not None]
+    dealers = [r.dealer_pct for r in series if r.dealer_pct is not None]
+    summary = (
+        f"Latest {latest.auction_date.isoformat()}: {btc(float(latest.bid_to_cover or 0))}, "
+        f"dealers {pct(latest.dealer_pct)}, indirects {pct(latest.indirect_pct)}. "
+        f"Over the {len(series)}: bid-to-cover {min(btcs):.2f}–{max(btcs):.2f}x, "
+        f"dealers {min(dealers):.1f}–{max(dealers):.1f}%."
+    )
+    flag_text = (
+        f"Dealer takedown ≥ {threshold:g}%: " + ", ".join(r.auction_date.isoformat() for r in flagged)
+        if flagged
+        else f"No auction with dealers ≥ {threshold:g}% (the flag line on the chart)."
+    )
+    if last_tail_bp is not None:
+        note = f"Tail vs WI on {latest.auction_date.isoformat()}: {bp(last_tail_bp)} ({wi_note})."
+    else:
+        note = "Tail vs WI needs the desk's WI yields; the chart shows high − median where the source has a median."
+    source = f"Source: {', '.join(sorted({r.source for r in series}))} · auctions to {latest.auction_date.isoformat()}"
+    fresh = freshness_note(refresh, book, latest)
+    chart = history_chart(series, tenor, threshold, last_tail_bp=last_tail_bp, tail_flag_bp=book.policy.tail_flag_bp)
+    text = "\n".join([title, summary, flag_text, note, source, fresh]).strip()
+    built = [blocks.header(title), *blocks.sections(f"{summary}\n{flag_text}"), blocks.context(note)]
+    built.append(blocks.context(source))
+    if fresh:
+        built.append(blocks.context(f":warning: {fresh}"))
+    return Reply(text=blocks.fallback(text), blocks=blocks.fit(built), charts=(chart,))
+
+
+# ---------------------------------------------------------------- calendar
+
+
+def calendar_reply(book: AuctionBook, as_of: date, now: datetime) -> Reply:
+    """Announced and upcoming auctions from `as_of`, grouped by day, times in ET."""
+    calendar = book.calendar(as_of, now)
+    title = f"Treasury auctions from {as_of.isoformat()}"
+    lines: list[str] = []
+    current: date | None = None
+    for record in calendar.records:
+        if record.auction_date != current:
+            current = record.auction_date
+            lines.append(f"*{current.strftime('%a %Y-%m-%d')}*")
+        size = f"{bn(record.offering_amt)}" if record.offering_amt is not None else "size not announced"
+        parts = [f"{describe_tenor(record.tenor)} ({record.security_term})", record.cusip]
+        if record.reopening is not None:
+            parts.append("reopening" if record.reopening else "new issue")
+        parts.append(size)
+        lines.append(f"• {clock_et(record.close_time)} — " + " · ".join(parts))
+    if not lines:
+        lines.append("No auctions found in that window.")
+    source = f"Source: {calendar.source} · as of {as_of.isoformat()} · competitive close times in ET"
+    notes = [source] + ([calendar.note] if calendar.note else [])
+    text = "\n".join([title, *lines, *notes])
+    built = [blocks.header(title), *blocks.sections("\n".join(lines)), *(blocks.context(n) for n in notes)]
+    return Reply(text=blocks.fallback(text), blocks=blocks.fit(built))
+
+
+# ---------------------------------------------------------------- result flash
+
+
+def format_flash(book: AuctionBook, outcome: FlashOutcome, wi_yield: float | None = None) -> Reply:
+    """The flash the scheduler posts: the result against history with one chart, or the give-up note."""
+    if outcome.result is None:
+        text = f":hourglass: {outcome.message}"
+        return Reply(text=blocks.fallback(text), blocks=blocks.fit(blocks.sections(text)))
+    record = outcome.result
+    history = book.records()
+    wi, wi_note = resolve_wi(book, record, wi_yield)
+    assessment = assess(record, history, book.policy, wi)
+    reply = format_result(assessment, book, wi_note=wi_note)
+    series = [r for r in book.series(record.tenor, record.auction_date)][-FLASH_HISTORY_COUNT:]
+    if not series or series[-1].key != record.key:
+        series = [*series, record][-FLASH_HISTORY_COUNT:]
+    chart = history_chart(
+        series,
+        record.tenor,
+        book.policy.dealer_flag_pct,
+        highlight_last=True,
+        last_tail_bp=assessment.tail_bp,
+        tail_flag_bp=book.policy.tail_flag_bp,
+    )
+    flash_title = f":rotating_light: Result: {reply.text.splitlines()[0]}"
+    built = (blocks.header(flash_title.removeprefix(":rotating_light: ")), *reply.blocks[1:])
+    rest = reply.text.split("\n", 1)[1]
+    return Reply(text=blocks.fallback(f"{flash_title}\n{rest}"), blocks=built, charts=(chart,))
+
+
+def run_result_flash(
+    book: AuctionBook,
+    auction: AuctionRecord,
+    *,
+    clock: Callable[[], datetime],
+    sleep: Callable[[float], None],
+    interval_seconds: float | None = None,
+    timeout: timedelta | None = None,
+    wi_yield: float | None = None,
+) -> Reply:
+    """Watch `auction` from its close and return the reply to post (result or give-up).
+
+    The poll interval and time-out default to the book's policy (the desk's settings).
+    """
+    outcome = watch_for_result(
+        auction,
+        book.poll,
+        clock=clock,
+        sleep=sleep,
+        interval_seconds=interval_seconds or book.policy.flash_poll_seconds,
+        timeout=timeout or timedelta(minutes=book.policy.flash_timeout_minutes),
+    )
+    return format_flash(book, outcome, wi_yield)

@@ -1,0 +1,1 @@
+"""Treasury auctions: records, the history book, when-issued quotes and the result flash."""

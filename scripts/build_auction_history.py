@@ -1,0 +1,80 @@
+"""Build the auction history shipped in `market/data/auctions/` from the raw public files.
+
+    python scripts/build_auction_history.py /path/to/shared/data/auctions
+
+Keeps each source's own layout and field names (only the columns deskbot
+reads), so the shipped files go through the same parsers as live answers.
+The one derived value: the Fiscal Data CSV's `kind` column (added by the
+repository it came from) becomes the API's own `inflation_index_security`
+and `floating_rate` markers. The script checks that deskbot's tenor for
+every row equals that repository's `tenor` column, and that the small-value
+test auctions are exactly the rows it marked.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from market.sources.fiscaldata import AUCTION_FIELDS, parse_fiscaldata_rows  # noqa: E402
+from market.sources.treasurydirect import FIELDS as TD_FIELDS  # noqa: E402
+from market.sources.treasurydirect import parse_treasurydirect  # noqa: E402
+
+OUT = Path(__file__).resolve().parents[1] / "market" / "data" / "auctions"
+FD_RAW = "fiscaldata_auctions_notes_bonds_2019_2025.csv"
+TD_RAW = "treasurydirect_securities_search_bonds_1996_2024.json"
+FD_OUT = "fiscaldata_auctions_query_notes_bonds_2019_2025.csv.gz"
+TD_OUT = "treasurydirect_securities_search_bonds_1996_2024.json.gz"
+
+
+def build_fiscaldata(raw: Path, out: Path = OUT) -> int:
+    with raw.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    out_rows = []
+    for row in rows:
+        kind = row["kind"]
+        fd = {key: value for key, value in row.items() if key not in ("kind", "tenor", "small_value_test")}
+        fd["inflation_index_security"] = "Yes" if kind == "TIPS" else "No"
+        fd["floating_rate"] = "Yes" if kind == "FRN" else "No"
+        out_rows.append(fd)
+    for record, row in zip(parse_fiscaldata_rows(out_rows), rows, strict=True):
+        expected = {"TIPS": f"tips{row['tenor']}", "FRN": "frn"}.get(row["kind"], row["tenor"])
+        if record.tenor != expected:
+            raise SystemExit(f"tenor mismatch {record.key}: {record.tenor} != {expected}")
+        if record.is_small_value != (row["small_value_test"] == "True"):
+            raise SystemExit(f"small-value mismatch {record.key}")
+    known = set(AUCTION_FIELDS.values())
+    columns = [name for name in out_rows[0] if name in known]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(out_rows)
+    (out / FD_OUT).write_bytes(gzip.compress(buffer.getvalue().encode(), mtime=0))
+    return len(out_rows)
+
+
+def build_treasurydirect(raw: Path, out: Path = OUT) -> int:
+    payload = json.loads(raw.read_text())
+    keep = set(TD_FIELDS.values())
+    trimmed = [{key: value for key, value in row.items() if key in keep} for row in payload]
+    parse_treasurydirect(trimmed)  # fails loudly on anything the live parser would refuse
+    text = json.dumps(trimmed, separators=(",", ":"), sort_keys=True)
+    (out / TD_OUT).write_bytes(gzip.compress(text.encode(), mtime=0))
+    return len(trimmed)
+
+
+def main() -> int:
+    raw_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("../shared/data/auctions")
+    print(f"{FD_OUT}: {build_fiscaldata(raw_dir / FD_RAW)} rows")
+    print(f"{TD_OUT}: {build_treasurydirect(raw_dir / TD_RAW)} rows")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
