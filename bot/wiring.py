@@ -17,6 +17,7 @@ from bot.slack_access import SlackAccess
 from bot.storage.database import create_database
 from bot.storage.market_store import SqlRecordStore
 from bot.storage.subscriptions import SqlSubscriptionStore
+from commands.briefings import AlertThresholds, BriefingServices
 from commands.dispatch import build_registry
 from commands.registry import Registry
 from commands.services import Services
@@ -101,7 +102,15 @@ def build_services(
     slack = SlackAccess(slack_client, settings.admin_ids) if slack_client is not None else None
     schedule = ScheduleServices(store=SqlSubscriptionStore(sessions), slack=slack)
     auctions = build_auction_book(settings, store)
-    return Services(store=store, yields=yields, funding=funding, auctions=auctions, schedule=schedule)
+    briefings = BriefingServices(
+        yields=yields,
+        auctions=auctions,
+        funding=funding,
+        thresholds=AlertThresholds(dealer_pct=settings.dealer_flag_pct),
+    )
+    return Services(
+        store=store, yields=yields, funding=funding, auctions=auctions, schedule=schedule, briefings=briefings
+    )
 
 
 def build_auction_book(settings: Settings, store: SqlRecordStore) -> AuctionBook:

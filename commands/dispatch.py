@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from commands.auctions import auction_command
 from commands.basis import basis_command
+from commands.briefings import briefing_commands
 from commands.context import CommandContext
 from commands.curve import curve_command
 from commands.funding import funding_command
@@ -30,6 +31,9 @@ def build_registry(services: Services | None = None) -> Registry:
     if services is not None and services.yields is not None:
         registry.add(yields_command(services.yields))
         registry.add(curve_command(services.yields))
+    if services is not None and services.briefings is not None:
+        for command in briefing_commands(services.briefings):
+            registry.add(command)
     if services is not None and services.schedule is not None:
         for command in subscription_commands(services.schedule):
             registry.add(command)

@@ -19,6 +19,8 @@ from market.yields.tenors import TENOR_KEYS, tenor_key
 WINDOWS: tuple[int, ...] = (1, 2, 3, 5, 10)
 # A move whose last larger match is this old (or that has none) is worth a line even below the 99th percentile.
 NOTABLE_AFTER = timedelta(days=365)
+# A series younger than this many windows (about a year) is too short to call anything rare.
+MIN_HISTORY_WINDOWS = 250
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ def ranked_moves(closes: pd.Series, day: date) -> list[RankedMove]:
 
 def is_notable(move: RankedMove) -> bool:
     """Rare by percentile, or the largest such move in over a year."""
-    if move.window.bp == 0:
+    if move.window.bp == 0 or move.count < MIN_HISTORY_WINDOWS:
         return False
     if move.rare:
         return True

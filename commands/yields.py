@@ -108,33 +108,8 @@ def curve_overview(history: YieldHistory, close: Close) -> Reply:
         spread_rows.append(f"{name:<7}{signed_bp(now, unit=False):>5}" + "".join(f"{d:>7}" for d in deltas))
     spread_heading = f"{'':<7}{'bp':>5}" + "".join(f"{h.label:>7}" for h in HORIZONS)
 
-    shapes = []
-    for label, horizon_label in (("Day", "1d"), ("Week", "1w")):
-        start = bases[horizon_label]
-        two, ten = change_bp(frame, "2y", day, start), change_bp(frame, "10y", day, start)
-        if two is not None and ten is not None:
-            shape = classify_shape(two, ten)
-            shapes.append(
-                f"*{label}:* 2s10s {shape.name} (2y {signed_bp(two)}, 10y {signed_bp(ten)}, "
-                f"spread {signed_bp(shape.spread_bp)})"
-            )
-
-    notable: list[tuple[str, RankedMove]] = []
-    for tenor in TENOR_KEYS:
-        closes = history.closes(tenor)
-        if pd.Timestamp(day) not in closes.index:
-            continue
-        notable.extend((tenor, move) for move in ranked_moves(closes, day.date()) if is_notable(move))
-    notable.sort(key=lambda item: rarity_order(item[1]))
-    rare_lines = _one_per_tenor(notable)[:MAX_RARE_LINES]
-
-    headline = _headline(frame, day, bases)
+    body = [*curve_digest(history, day), *close.notes]
     title = f"Treasury curve — close {day_label(day.date())}"
-    body = [headline, *shapes]
-    if rare_lines:
-        body.append("*Rare moves:*")
-        body.extend(f"• {describe(tenor, move)}; {ordinal(move.percentile)} percentile" for tenor, move in rare_lines)
-    body.extend(close.notes)
     table = "```\n" + "\n".join([heading, *rows]) + "\n```"
     spreads = "```\n" + "\n".join([spread_heading, *spread_rows]) + "\n```"
     footer = source_line(history, close)
@@ -151,6 +126,34 @@ def curve_overview(history: YieldHistory, close: Close) -> Reply:
             ]
         ),
     )
+
+
+def curve_digest(history: YieldHistory, day: pd.Timestamp) -> list[str]:
+    """The answer-first lines about a close: 2y/10y/30y, the day's and week's shape, rare moves."""
+    frame = history.frame()
+    bases = {horizon.label: base_day(frame, day, horizon) for horizon in HORIZONS}
+    lines = [_headline(frame, day, bases)]
+    for label, horizon_label in (("Day", "1d"), ("Week", "1w")):
+        start = bases[horizon_label]
+        two, ten = change_bp(frame, "2y", day, start), change_bp(frame, "10y", day, start)
+        if two is not None and ten is not None:
+            shape = classify_shape(two, ten)
+            lines.append(
+                f"*{label}:* 2s10s {shape.name} (2y {signed_bp(two)}, 10y {signed_bp(ten)}, "
+                f"spread {signed_bp(shape.spread_bp)})"
+            )
+    notable: list[tuple[str, RankedMove]] = []
+    for tenor in TENOR_KEYS:
+        closes = history.closes(tenor)
+        if pd.Timestamp(day) not in closes.index:
+            continue
+        notable.extend((tenor, move) for move in ranked_moves(closes, day.date()) if is_notable(move))
+    notable.sort(key=lambda item: rarity_order(item[1]))
+    rare_lines = _one_per_tenor(notable)[:MAX_RARE_LINES]
+    if rare_lines:
+        lines.append("*Rare moves:*")
+        lines.extend(f"• {describe(tenor, move)}; {ordinal(move.percentile)} percentile" for tenor, move in rare_lines)
+    return lines
 
 
 def _headline(frame: pd.DataFrame, day: pd.Timestamp, bases: dict[str, pd.Timestamp | None]) -> str:

@@ -1,0 +1,418 @@
+"""What the scheduler posts: T-1 previews, pre-auction briefings, result flashes, summaries and alerts.
+
+Each is an ordinary command (`preview 10y 2025-04-09`, `summary daily 2025-04-09`, …),
+so scheduled posts, `deskbot ask` and Slack share one path. A section whose data
+is not available says so by name instead of disappearing.
+"""
+
+from __future__ import annotations
+
+import time as clock_time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import pandas as pd
+
+from charts.specs import ChartRequest
+from commands import blocks
+from commands.auctions import bn, btc, clock_et, format_flash, history_chart, pct, run_result_flash
+from commands.context import CommandContext
+from commands.curve import compare
+from commands.formatting import day_label, ordinal, signed_bp
+from commands.options import parse_date, split_options
+from commands.registry import Command, CommandArgs, UsageError
+from commands.reply import Reply
+from commands.yield_data import pick_close
+from commands.yields import curve_digest
+from market.analytics.auctions import assess
+from market.analytics.rarity import day_moves, rank
+from market.auctions.book import AuctionBook
+from market.auctions.flash import FlashOutcome
+from market.auctions.records import AuctionRecord, Kind, describe_tenor
+from market.funding.book import FundingBook
+from market.funding.gauge import gauge, sofr_minus_reserves, srf_take_up
+from market.yields.history import YieldHistory
+
+RECENT_AUCTIONS = 6
+ALERT_TENORS = ("2y", "5y", "10y", "30y")
+
+
+@dataclass(frozen=True)
+class AlertThresholds:
+    """When an alert fires (configurable; defaults are the desk's)."""
+
+    move_1d_bp: float = 15.0
+    move_3d_percentile: float = 99.0
+    dealer_pct: float = 40.0
+    sofr_iorb_bp: float = 10.0
+    srf_bn: float = 10.0
+    gauge_score: float = 80.0
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One condition that fired: a stable name (for once-a-day posting) and what to say."""
+
+    condition: str
+    text: str
+
+
+@dataclass(frozen=True)
+class BriefingServices:
+    """The domains a briefing draws on; any may be missing, and the post then says which."""
+
+    yields: YieldHistory | None = None
+    auctions: AuctionBook | None = None
+    funding: FundingBook | None = None
+    thresholds: AlertThresholds = field(default_factory=AlertThresholds)
+    # The flash watch waits for results in real time; the bot injects the clock and the wait.
+    watch_clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    watch_sleep: Callable[[float], None] = field(default=clock_time.sleep)
+    # Posts the scheduler skipped (too late) in a window, for the daily summary.
+    skipped_posts: Callable[[datetime, datetime], list[str]] | None = None
+
+
+def briefing_commands(services: BriefingServices) -> list[Command]:
+    return [_preview(services), _briefing(services), _flash(services), _summary(services), _alerts(services)]
+
+
+# -- shared pieces ------------------------------------------------------------
+
+
+def _tenor_and_day(args: CommandArgs, command: Command, ctx: CommandContext) -> tuple[str, date]:
+    options = split_options(args.words, command, value_flags=frozenset())
+    if len(options.positionals) != 2:
+        raise UsageError("Give a tenor and the auction date.", command)
+    return options.positionals[0].lower(), parse_date(options.positionals[1], command, "auction date")
+
+
+def _auction(book: AuctionBook, tenor: str, day: date, command: Command) -> AuctionRecord:
+    found = [r for r in book.records() if r.tenor == tenor and r.auction_date == day and not r.is_small_value]
+    if not found:
+        raise UsageError(f"There is no {tenor} auction on {day.isoformat()} in the calendar I have.", command)
+    return found[-1]
+
+
+def _recent_lines(book: AuctionBook, tenor: str, before: date) -> list[str]:
+    series = [r for r in book.series(tenor, before - timedelta(days=1))][-RECENT_AUCTIONS:]
+    if not series:
+        return [f"No earlier {tenor} auctions in the history."]
+    lines = [f"{'date':<11}{'high':>8}{'cover':>7}{'dealers':>9}{'indir.':>8}"]
+    for record in series:
+        high = f"{float(record.high_yield):.3f}%" if record.high_yield is not None else "n/a"
+        lines.append(
+            f"{record.auction_date.isoformat():<11}{high:>8}{btc(_float(record.bid_to_cover)):>7}"
+            f"{pct(record.dealer_pct):>9}{pct(record.indirect_pct):>8}"
+        )
+    return ["```", *lines, "```"]
+
+
+def _float(value: object) -> float | None:
+    return None if value is None else float(str(value))
+
+
+def _offering(record: AuctionRecord) -> str:
+    kind = "reopening" if record.reopening else "new issue"
+    cusip = f" · {record.cusip}" if record.cusip else ""
+    return (
+        f"{describe_tenor(record.tenor)} ({record.security_term}){cusip} · {kind} · "
+        f"{bn(record.offering_amt)} · closes {clock_et(record.close_time)}"
+    )
+
+
+def _stress_line(services: BriefingServices, day: date) -> str:
+    if services.funding is None:
+        return "_Stress gauge: not available in this version._"
+    result, _leverage, _notes = gauge(services.funding, day)
+    if result.score is None:
+        return "_Stress gauge: no data for this day._"
+    return f"*Stress gauge {result.score:.0f}/100* ({result.call})"
+
+
+def _yields_lines(services: BriefingServices, day: date, ctx: CommandContext, command: Command) -> list[str]:
+    if services.yields is None:
+        return ["_Yields: not available in this version._"]
+    close = pick_close(services.yields, day, ctx, command, explicit=False)
+    return [f"*Curve at the close of {close.day.date().isoformat()}*", *curve_digest(services.yields, close.day)]
+
+
+def _reply(title: str, lines: list[str], footer: str, charts: tuple[ChartRequest, ...] = ()) -> Reply:
+    body = "\n".join(lines)
+    return Reply(
+        text=blocks.fallback("\n".join([title, body, footer])),
+        blocks=blocks.fit([blocks.header(title), *blocks.sections(body), blocks.context(footer)]),
+        charts=charts,
+    )
+
+
+def _need_auctions(services: BriefingServices, command: Command) -> AuctionBook:
+    if services.auctions is None:
+        raise UsageError("Auction data is not available in this version.", command)
+    return services.auctions
+
+
+# -- the auction-day sequence --------------------------------------------------
+
+
+def _preview(services: BriefingServices) -> Command:
+    command: Command
+
+    def handle(args: CommandArgs, ctx: CommandContext) -> Reply:
+        tenor, day = _tenor_and_day(args, command, ctx)
+        book = _need_auctions(services, command)
+        record = _auction(book, tenor, day, command)
+        title = f"Tomorrow: {describe_tenor(tenor)} auction, {day_label(day)}"
+        lines = [f"*{_offering(record)}*", f"*The last {RECENT_AUCTIONS} {tenor} auctions:*"]
+        lines += _recent_lines(book, tenor, day)
+        return _reply(title, lines, "Source: TreasuryDirect / Fiscal Data auction history · times ET")
+
+    command = Command(
+        name="preview",
+        summary="The T-1 preview of an auction: what is sold, how much, and how the last six went.",
+        usage="preview <tenor> <YYYY-MM-DD>",
+        handler=handle,
+        examples=("preview 10y 2025-04-09",),
+    )
+    return command
+
+
+def _briefing(services: BriefingServices) -> Command:
+    command: Command
+
+    def handle(args: CommandArgs, ctx: CommandContext) -> Reply:
+        tenor, day = _tenor_and_day(args, command, ctx)
+        book = _need_auctions(services, command)
+        record = _auction(book, tenor, day, command)
+        title = f"{describe_tenor(tenor)} auction today — closes {clock_et(record.close_time)}"
+        lines = [f"*{_offering(record)}*", f"*The last {RECENT_AUCTIONS} {tenor} auctions:*"]
+        lines += _recent_lines(book, tenor, day)
+        lines += _yields_lines(services, day - timedelta(days=1), ctx, command)
+        lines.append(_stress_line(services, day - timedelta(days=1)))
+        series = [r for r in book.series(tenor, day - timedelta(days=1))][-12:]
+        charts: tuple[ChartRequest, ...] = ()
+        if series:
+            charts = (history_chart(series, tenor, book.policy.dealer_flag_pct),)
+        footer = "Sources: auction history (TreasuryDirect, Fiscal Data) · Treasury par curve · NY Fed, CFTC · ET"
+        return _reply(title, lines, footer, charts)
+
+    command = Command(
+        name="briefing",
+        summary="The pre-auction briefing: the auction, recent auctions, the curve and the stress gauge.",
+        usage="briefing <tenor> <YYYY-MM-DD>",
+        handler=handle,
+        examples=("briefing 10y 2025-04-09",),
+    )
+    return command
+
+
+def _flash(services: BriefingServices) -> Command:
+    command: Command
+
+    def handle(args: CommandArgs, ctx: CommandContext) -> Reply:
+        tenor, day = _tenor_and_day(args, command, ctx)
+        book = _need_auctions(services, command)
+        record = _auction(book, tenor, day, command)
+        if record.has_results:  # already known (a replay, or a late run): no need to watch
+            outcome = FlashOutcome(record, record, 0, ctx.now)
+            return format_flash(book, outcome)
+        return run_result_flash(book, record, clock=services.watch_clock, sleep=services.watch_sleep)
+
+    command = Command(
+        name="flash",
+        summary="The result flash of an auction: watches from the close until the result prints.",
+        usage="flash <tenor> <YYYY-MM-DD>",
+        handler=handle,
+        examples=("flash 10y 2025-04-09",),
+    )
+    return command
+
+
+# -- summaries ---------------------------------------------------------------------
+
+
+def _summary(services: BriefingServices) -> Command:
+    command: Command
+
+    def handle(args: CommandArgs, ctx: CommandContext) -> Reply:
+        options = split_options(args.words, command, value_flags=frozenset())
+        if len(options.positionals) != 2 or options.positionals[0].lower() not in ("daily", "weekly"):
+            raise UsageError("Say `daily` or `weekly` and the date.", command)
+        period = options.positionals[0].lower()
+        day = parse_date(options.positionals[1], command)
+        start = day - timedelta(days=day.weekday()) if period == "weekly" else day
+        title = f"{'Weekly' if period == 'weekly' else 'Daily'} summary — {day_label(day)}"
+        lines = _yields_lines(services, day, ctx, command)
+        lines += _auctions_held(services, start, day)
+        lines.append(_stress_change(services, start, day))
+        fired = [
+            (f"{d:%a} " if period == "weekly" else "") + alert.text
+            for d in _days(start, day)
+            for alert in evaluate_alerts(services, d)
+        ]
+        lines.append("*Alerts:* " + ("; ".join(fired) if fired else "none fired"))
+        if services.skipped_posts is not None:
+            start_at = datetime.combine(start, datetime.min.time(), tzinfo=ctx.now.tzinfo)
+            skipped = services.skipped_posts(start_at, start_at + timedelta(days=(day - start).days + 1))
+            if skipped:
+                lines.append("*Not posted (too late):* " + "; ".join(skipped))
+        charts: tuple[ChartRequest, ...] = ()
+        if services.yields is not None:
+            charts = _summary_chart(services.yields, start, day, ctx, command)
+        footer = "Sources: Treasury par curve · auction history · NY Fed, FRED, CFTC · times ET"
+        return _reply(title, lines, footer, charts)
+
+    command = Command(
+        name="summary",
+        summary="The managers' daily or weekly summary: curve, auctions, funding stress and alerts.",
+        usage="summary daily|weekly <YYYY-MM-DD>",
+        handler=handle,
+        examples=("summary daily 2025-04-09", "summary weekly 2025-04-11"),
+    )
+    return command
+
+
+def _days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
+
+
+def _auctions_held(services: BriefingServices, start: date, end: date) -> list[str]:
+    if services.auctions is None:
+        return ["_Auctions: not available in this version._"]
+    book = services.auctions
+    history = book.records()
+    held = [
+        r
+        for r in history
+        if start <= r.auction_date <= end
+        and r.has_results
+        and not r.is_small_value
+        and r.kind not in (Kind.BILL, Kind.CMB)
+    ]
+    if not held:
+        return ["*Auctions:* no note or bond auctions."]
+    lines = ["*Auctions:*"]
+    for record in held:
+        assessment = assess(record, history, book.policy, None)
+        high = f"{float(record.high_yield):.3f}%" if record.high_yield is not None else "n/a"
+        flags = f" ⚑ {'; '.join(assessment.flags)}" if assessment.flags else ""
+        lines.append(
+            f"• {record.auction_date.strftime('%a')} {describe_tenor(record.tenor)}: {high}, "
+            f"{btc(_float(record.bid_to_cover))}, dealers {pct(record.dealer_pct)}, indirects "
+            f"{pct(record.indirect_pct)} — {assessment.grade.label}{flags}"
+        )
+    return lines
+
+
+def _stress_change(services: BriefingServices, start: date, end: date) -> str:
+    if services.funding is None:
+        return "_Stress gauge: not available in this version._"
+    today, _leverage, _notes = gauge(services.funding, end)
+    before, _l, _n = gauge(services.funding, start - timedelta(days=1))
+    if today.score is None:
+        return "_Stress gauge: no data for this day._"
+    change = "" if before.score is None else f" ({signed_bp(today.score - before.score, unit=False)} pts)"
+    return f"*Stress gauge {today.score:.0f}/100*{change}: {today.call}"
+
+
+def _summary_chart(
+    history: YieldHistory, start: date, day: date, ctx: CommandContext, command: Command
+) -> tuple[ChartRequest, ...]:
+    closes = [pick_close(history, day, ctx, command, explicit=False)]
+    before = pick_close(history, start - timedelta(days=1), ctx, command, explicit=False)
+    if before.day != closes[0].day:
+        closes.append(before)
+    return compare(history, closes).charts
+
+
+# -- alerts ----------------------------------------------------------------------
+
+
+def evaluate_alerts(services: BriefingServices, day: date) -> list[Alert]:
+    """Every condition that fired on `day`, each with a stable name, the value and the threshold."""
+    limits = services.thresholds
+    fired: list[Alert] = []
+    if services.yields is not None:
+        for tenor in ALERT_TENORS:
+            closes = services.yields.closes(tenor)
+            if pd.Timestamp(day) not in closes.index:
+                continue
+            one = rank(day_moves(closes, 1), day)
+            if one is not None and abs(one.window.bp) >= limits.move_1d_bp:
+                fired.append(
+                    Alert(
+                        f"move1d-{tenor}",
+                        f"{tenor} {signed_bp(one.window.bp)} on the day (threshold ±{limits.move_1d_bp:g} bp)",
+                    )
+                )
+            three = rank(day_moves(closes, 3), day)
+            if three is not None and max(three.percentile, 100 - three.percentile) >= limits.move_3d_percentile:
+                fired.append(
+                    Alert(
+                        f"move3d-{tenor}",
+                        f"{tenor} {signed_bp(three.window.bp)} over 3 days, {ordinal(three.percentile)} percentile "
+                        f"(threshold {limits.move_3d_percentile:g}th either way)",
+                    )
+                )
+    if services.auctions is not None:
+        for record in services.auctions.records():
+            dealers = record.dealer_pct
+            if record.auction_date == day and dealers is not None and dealers >= limits.dealer_pct:
+                fired.append(
+                    Alert(
+                        f"dealers-{record.tenor}",
+                        f"{describe_tenor(record.tenor)} auction: dealers took {dealers:.1f}% "
+                        f"(threshold {limits.dealer_pct:g}%)",
+                    )
+                )
+    if services.funding is not None:
+        fired.extend(_funding_alerts(services.funding, day, limits))
+    return fired
+
+
+def _funding_alerts(book: FundingBook, day: date, limits: AlertThresholds) -> list[Alert]:
+    fired = []
+    stamp = pd.Timestamp(day)
+    spread = sofr_minus_reserves(book)
+    if stamp in spread.index and spread.loc[stamp] >= limits.sofr_iorb_bp:
+        fired.append(
+            Alert(
+                "sofr-iorb", f"SOFR − IORB {signed_bp(float(spread.loc[stamp]))} (threshold {limits.sofr_iorb_bp:g} bp)"
+            )
+        )
+    take_up = srf_take_up(book)
+    if stamp in take_up.index and take_up.loc[stamp] >= limits.srf_bn:
+        fired.append(Alert("srf", f"SRF take-up ${float(take_up.loc[stamp]):.1f}bn (threshold ${limits.srf_bn:g}bn)"))
+    result, _leverage, _notes = gauge(book, day)
+    if result.score is not None and result.score >= limits.gauge_score:
+        fired.append(Alert("gauge", f"stress gauge {result.score:.0f}/100 (threshold {limits.gauge_score:g})"))
+    return fired
+
+
+def _alerts(services: BriefingServices) -> Command:
+    command: Command
+
+    def handle(args: CommandArgs, ctx: CommandContext) -> Reply:
+        options = split_options(args.words, command, value_flags=frozenset())
+        if len(options.positionals) != 1:
+            raise UsageError("Give the date to check.", command)
+        day = parse_date(options.positionals[0], command)
+        fired = evaluate_alerts(services, day)
+        title = f"Alerts — {day_label(day)}"
+        lines = [f":rotating_light: {alert.text}" for alert in fired] or ["No alert condition met."]
+        return _reply(title, lines, "Thresholds are set in the bot's configuration · times ET")
+
+    command = Command(
+        name="alerts",
+        summary="Which alert conditions a day met (moves, dealer takedown, SOFR − IORB, SRF, stress gauge).",
+        usage="alerts <YYYY-MM-DD>",
+        handler=handle,
+        examples=("alerts 2025-04-09",),
+    )
+    return command
+
+
+def alert_reply(alert: Alert, day: date) -> Reply:
+    """One fired alert as its own post."""
+    text = f":rotating_light: *Alert {day.isoformat()}:* {alert.text}"
+    return Reply(text=text, blocks=blocks.fit(blocks.sections(text)))
