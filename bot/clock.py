@@ -35,3 +35,32 @@ def parse_as_of(text: str) -> datetime:
 def frozen_clock(moment: datetime) -> Clock:
     """A clock that always reads `moment`."""
     return lambda: moment
+
+
+class ReplayClock:
+    """A clock that starts at `start` and runs `speed` times faster than real time.
+
+    `deskbot serve --as-of … --speed 60` replays a past week: an hour of desk
+    time passes in a real minute, and scheduled posts fire at their desk time.
+    """
+
+    def __init__(self, start: datetime, speed: float = 1.0, real_now: Clock = system_clock) -> None:
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        self._start = start
+        self._speed = speed
+        self._real_now = real_now
+        self._real_start = real_now()
+
+    def __call__(self) -> datetime:
+        return self._start + (self._real_now() - self._real_start) * self._speed
+
+    def to_real(self, moment: datetime) -> datetime:
+        """When, in real time, this clock will read `moment`."""
+        return self._real_start + (moment - self._start) / self._speed
+
+
+def real_time_of(clock: Clock, moment: datetime) -> datetime:
+    """The real time at which `clock` reads `moment` (the same moment for the system clock)."""
+    to_real = getattr(clock, "to_real", None)
+    return to_real(moment) if to_real is not None else moment

@@ -5,17 +5,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from slack_sdk.errors import SlackApiError
 
 from bot.delivery import SlackDelivery
 from bot.storage.ledger import Claim, PostLedger, State
+from commands.briefings import Alert, alert_reply
 from commands.context import CommandContext
 from commands.registry import Registry
 from commands.reply import Outcome, Reply
 from commands.schedule.plan import PlannedPost, PostKind
+from market.tz import DESK_TZ
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +28,7 @@ PERMANENT_ERRORS = frozenset(
 )
 
 Execute = Callable[[str, CommandContext, Registry], tuple[Reply, str | None]]
+Alerts = Callable[[date], list[Alert]]
 
 
 class Fired(StrEnum):
@@ -53,7 +56,9 @@ class PostRunner:
         delivery: SlackDelivery,
         execute: Execute,
         settings: RunnerSettings = RunnerSettings(),
+        alerts: Alerts | None = None,
     ) -> None:
+        self._alerts = alerts
         self._ledger = ledger
         self._registry = registry
         self._delivery = delivery
@@ -75,6 +80,8 @@ class PostRunner:
             logger.warning("skipped %s: %d min late (grace %s)", post.key, minutes, self._settings.grace)
             self._ledger.finish(post.key, State.SKIPPED, now, detail=f"{minutes} min late; not posted stale")
             return Fired.SKIPPED
+        if post.kind is PostKind.ALERTS:
+            return self._check_alerts(post, now)
         ctx = CommandContext(now=now, slash_command=self._settings.slash_command, channel_id=post.channel_id)
         reply, ref = self._execute(post.command, ctx, self._registry)
         if reply.outcome is not Outcome.OK:
@@ -87,6 +94,23 @@ class PostRunner:
         except Exception as error:  # network trouble after retries
             return self._failed(post, now, f"{type(error).__name__}", permanent=False)
         self._ledger.finish(post.key, State.SENT, now, message_ts=ts)
+        return Fired.SENT
+
+    def _check_alerts(self, post: PlannedPost, now: datetime) -> Fired:
+        """Post each condition that fired, once per condition per day and channel."""
+        day = post.due_at.astimezone(DESK_TZ).date()
+        fired = self._alerts(day) if self._alerts is not None else []
+        for alert in fired:
+            key = f"alert:{post.channel_id}:{alert.condition}:{day.isoformat()}"
+            if self._ledger.claim(key, post.channel_id, post.due_at, now) is not Claim.NEW:
+                continue
+            try:
+                ts = self._delivery.post(post.channel_id, alert_reply(alert, day), post_key=key)
+            except SlackApiError as error:
+                self._ledger.finish(key, State.GIVEN_UP, now, detail=str(error.response.get("error")))
+                continue
+            self._ledger.finish(key, State.SENT, now, message_ts=ts)
+        self._ledger.finish(post.key, State.SENT, now, detail=f"{len(fired)} condition(s) met")
         return Fired.SENT
 
     def _post(self, post: PlannedPost, reply: Reply) -> str:

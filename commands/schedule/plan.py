@@ -23,6 +23,7 @@ class PostKind(StrEnum):
     FLASH = "flash"
     DAILY = "daily"
     WEEKLY = "weekly"
+    ALERTS = "alerts"  # a check: each condition that fired becomes its own post
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class ScheduleTimes:
     preview_at: time = time(16, 0)  # the business day before the auction, after the cash close
     daily_at: time = time(18, 0)  # after Treasury publishes the par curve
     weekly_at: time = time(18, 30)  # after the week's last close
+    # Alert checks on business days: after the coupon auctions print, and after the curve is published.
+    alert_checks: tuple[time, ...] = (time(13, 15), time(18, 20))
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,8 @@ def plan_posts(
             posts.extend(_daily_posts(subscription, start, end, times))
         elif subscription.feed is Feed.WEEKLY:
             posts.extend(_weekly_posts(subscription, start, end, times))
+        elif subscription.feed is Feed.ALERTS:
+            posts.extend(_alert_checks(subscription, start, end, times))
     kept = [post for post in posts if start <= post.due_at.astimezone(DESK_TZ).date() <= end]
     return sorted(kept, key=lambda post: (post.due_at, post.key))
 
@@ -184,4 +189,20 @@ def _weekly_posts(subscription: Subscription, start: date, end: date, times: Sch
         )
         for day in _days(start, end)
         if last_business_day_of_week(day)
+    ]
+
+
+def _alert_checks(subscription: Subscription, start: date, end: date, times: ScheduleTimes) -> list[PlannedPost]:
+    return [
+        PlannedPost(
+            key=f"alertcheck:{subscription.channel_id}:{day.isoformat()}:{at.strftime('%H%M')}",
+            kind=PostKind.ALERTS,
+            channel_id=subscription.channel_id,
+            due_at=_at(day, at),
+            command=f"alerts {day.isoformat()}",
+            label=f"Alert check ({at.strftime('%H:%M')})",
+        )
+        for day in _days(start, end)
+        if is_business_day(day)
+        for at in times.alert_checks
     ]

@@ -63,6 +63,8 @@ class SlackStandIn:
         default_factory=lambda: {
             "C0DESK": Channel("C0DESK", "rates-desk"),
             "C0QUIET": Channel("C0QUIET", "managers", bot_is_member=False),
+            "C0AUCTIONS": Channel("C0AUCTIONS", "auctions"),
+            "C0MANAGERS": Channel("C0MANAGERS", "desk-managers"),
         }
     )
 

@@ -1,0 +1,194 @@
+"""Run the plan: fire each post when due, once, on whichever instance leads.
+
+The plan is recomputed every minute from subscriptions and the (cached)
+auction calendar, so posts appear, move and disappear with them. Each post
+is an APScheduler date job at its due time (translated to real time for a
+replay clock); a post whose time passed while no instance was running is
+fired on the next plan, where the runner records it as skipped if it is
+more than the grace late, so nothing silently vanishes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.clock import Clock, real_time_of
+from bot.scheduling.leader import LeaderLock
+from bot.scheduling.runner import Fired, PostRunner
+from bot.storage.ledger import PostLedger, State
+from commands.schedule.model import AuctionCalendar, ScheduledAuction, SubscriptionStore
+from commands.schedule.plan import PlannedPost, ScheduleTimes, plan_posts
+from market.tz import DESK_TZ
+
+logger = logging.getLogger(__name__)
+
+PLAN_DAYS_BACK = 1
+PLAN_DAYS_AHEAD = 8
+CALENDAR_TTL = timedelta(minutes=30)
+REPLAN_SECONDS = 60
+LEADER_POLL_SECONDS = 10
+DONE = frozenset({State.SENT, State.SKIPPED, State.GIVEN_UP})
+
+
+@dataclass
+class CachedCalendar:
+    """The auction calendar, asked again at most every `CALENDAR_TTL` of the clock's time."""
+
+    calendar: AuctionCalendar | None
+    _cached: tuple[datetime, date, date, list[ScheduledAuction]] | None = field(default=None)
+
+    def scheduled(self, start: date, end: date, now: datetime) -> list[ScheduledAuction]:
+        if self.calendar is None:
+            return []
+        cached = self._cached
+        if cached and cached[1] == start and cached[2] == end and abs(now - cached[0]) < CALENDAR_TTL:
+            return cached[3]
+        try:
+            auctions = self.calendar.scheduled(start, end, now)
+        except Exception:
+            logger.exception("auction calendar unavailable; keeping the last one")
+            return cached[3] if cached else []
+        self._cached = (now, start, end, auctions)
+        return auctions
+
+
+class DeskScheduler:
+    """Plans and fires scheduled posts; `run_due(now)` is the whole job, so a test clock can drive it."""
+
+    def __init__(
+        self,
+        subscriptions: SubscriptionStore,
+        calendar: AuctionCalendar | None,
+        runner: PostRunner,
+        ledger: PostLedger,
+        times: ScheduleTimes | None = None,
+    ) -> None:
+        self._subscriptions = subscriptions
+        self._calendar = CachedCalendar(calendar)
+        self._runner = runner
+        self._ledger = ledger
+        self._times = times or ScheduleTimes()
+        self._lock = threading.Lock()
+
+    def plan(self, now: datetime) -> list[PlannedPost]:
+        today = now.astimezone(DESK_TZ).date()
+        start, end = today - timedelta(days=PLAN_DAYS_BACK), today + timedelta(days=PLAN_DAYS_AHEAD)
+        auctions = self._calendar.scheduled(start - timedelta(days=1), end + timedelta(days=1), now)
+        return plan_posts(self._subscriptions.all(), auctions, start, end, self._times)
+
+    def pending(self, now: datetime, plan: list[PlannedPost] | None = None) -> list[PlannedPost]:
+        """Posts due by `now` that the ledger has not finished."""
+        posts = plan if plan is not None else self.plan(now)
+        due = [post for post in posts if post.due_at <= now]
+        if not due:
+            return []
+        finished = {
+            record.key
+            for record in self._ledger.between(due[0].due_at, now + timedelta(seconds=1))
+            if record.state in DONE
+        }
+        return [post for post in due if post.key not in finished]
+
+    def run_due(self, now: datetime) -> list[tuple[PlannedPost, Fired]]:
+        """Fire every post due by `now` and not yet finished, oldest first."""
+        with self._lock:
+            return [(post, self._runner.fire(post, now)) for post in self.pending(now)]
+
+    def fire_one(self, post: PlannedPost, clock: Clock) -> Fired:
+        with self._lock:
+            return self._runner.fire(post, clock())
+
+
+class SchedulerService:
+    """The scheduler inside `deskbot serve`: leader election, APScheduler jobs, replanning."""
+
+    def __init__(self, scheduler: DeskScheduler, leader: LeaderLock, clock: Clock) -> None:
+        self._scheduler = scheduler
+        self._leader = leader
+        self._clock = clock
+        self._aps: BackgroundScheduler | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._lead, name="deskbot-scheduler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._stop_jobs()
+        self._leader.release()
+
+    def _lead(self) -> None:
+        while not self._stop.is_set():
+            leading = self._leader.hold()
+            if leading and self._aps is None:
+                self._start_jobs()
+            elif not leading and self._aps is not None:
+                logger.warning("stopping the scheduler: leadership lost")
+                self._stop_jobs()
+            self._stop.wait(LEADER_POLL_SECONDS)
+
+    def _start_jobs(self) -> None:
+        aps = BackgroundScheduler(timezone=DESK_TZ)
+        aps.add_job(
+            self._replan, IntervalTrigger(seconds=REPLAN_SECONDS), id="replan", coalesce=True, max_instances=1
+        )
+        aps.start()
+        self._aps = aps
+        self._replan()
+
+    def _stop_jobs(self) -> None:
+        if self._aps is not None:
+            self._aps.shutdown(wait=False)
+            self._aps = None
+
+    def _replan(self) -> None:
+        aps = self._aps
+        if aps is None:
+            return
+        try:
+            now = self._clock()
+            plan = self._scheduler.plan(now)
+            for post in self._scheduler.pending(now, plan):
+                self._scheduler.fire_one(post, self._clock)  # overdue: fire (or record as skipped) now
+            wanted = {post.key: post for post in plan if post.due_at > now}
+            for job in aps.get_jobs():
+                if job.id.startswith("post|") and job.id.removeprefix("post|") not in wanted:
+                    job.remove()
+            for key, post in wanted.items():
+                aps.add_job(
+                    self._fire,
+                    DateTrigger(run_date=real_time_of(self._clock, post.due_at)),
+                    args=[post],
+                    id=f"post|{key}",
+                    replace_existing=True,
+                    # Late beyond the runner's grace is handled (and recorded) by the runner itself.
+                    misfire_grace_time=None,
+                    coalesce=True,
+                )
+        except Exception:
+            logger.exception("replanning scheduled posts failed")
+
+    def _fire(self, post: PlannedPost) -> None:
+        try:
+            self._scheduler.fire_one(post, self._clock)
+        except Exception:
+            logger.exception("scheduled post %s failed", post.key)
+
+
+def calendar_from(fetch: Callable[[date, date, datetime], list[ScheduledAuction]]) -> AuctionCalendar:
+    """Adapt a plain function to the `AuctionCalendar` protocol."""
+
+    class _Calendar:
+        def scheduled(self, start: date, end: date, now: datetime) -> list[ScheduledAuction]:
+            return fetch(start, end, now)
+
+    return _Calendar()
