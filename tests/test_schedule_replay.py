@@ -63,7 +63,7 @@ def test_the_auction_week_posts_each_preview_briefing_and_flash_once_in_place(re
     keys = _keys(slack, AUCTIONS)
 
     expected = []
-    for tenor, day, before in (
+    for tenor, day, _before in (
         ("3y", "2025-04-08", "2025-04-07"),
         ("10y", "2025-04-09", "2025-04-08"),
         ("30y", "2025-04-10", "2025-04-09"),
