@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import UTC, datetime
 from collections.abc import Sequence
 from pathlib import Path
 
 from bot import __version__
-from bot.clock import Clock, frozen_clock, parse_as_of, system_clock
+from bot.clock import Clock, ReplayClock, frozen_clock, parse_as_of, system_clock
 from bot.config import ConfigError, Settings, load_settings
 from bot.execution import execute
 from bot.logs import configure_logging
@@ -28,7 +29,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        clock = frozen_clock(parse_as_of(args.as_of)) if args.as_of else system_clock
+        clock: Clock = system_clock
+        if args.as_of and args.command == "serve":
+            # A running bot keeps time: the clock starts at --as-of and runs at --speed.
+            started = datetime.fromtimestamp(args.started_at, UTC) if args.started_at else None
+            clock = ReplayClock(parse_as_of(args.as_of), args.speed, started_at=started)
+        elif args.as_of:
+            clock = frozen_clock(parse_as_of(args.as_of))
     except ValueError as error:
         parser.error(str(error))
     try:
@@ -53,7 +60,21 @@ def _parser() -> argparse.ArgumentParser:
         help="freeze the clock at this New York time (replays, tests)",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("serve", parents=[as_of], help="run the bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)")
+    serve_parser = sub.add_parser(
+        "serve", parents=[as_of], help="run the bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)"
+    )
+    serve_parser.add_argument(
+        "--speed",
+        type=_positive_float,
+        default=1.0,
+        help="with --as-of: how many times faster than real time the clock runs (replays)",
+    )
+    serve_parser.add_argument(
+        "--started-at",
+        type=float,
+        metavar="EPOCH_SECONDS",
+        help="with --as-of: the real time at which the clock read --as-of (several instances of one replay)",
+    )
     ask_parser = sub.add_parser("ask", parents=[as_of], help="answer one slash command locally, no Slack needed")
     ask_parser.add_argument("text", help='the command as typed in Slack, e.g. "/deskbot help"')
     ask_parser.add_argument("--json", action="store_true", help="print the Slack message JSON instead of text")
@@ -61,6 +82,16 @@ def _parser() -> argparse.ArgumentParser:
     data_parser = sub.add_parser("data", parents=[as_of], help="manage the market data the bot keeps")
     data_parser.add_argument("action", choices=["refresh"], help="refresh: fetch what is newer than the stored data")
     return parser
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value < 1e6:
+        raise argparse.ArgumentTypeError("must be a positive number")
+    return value
 
 
 def refresh_data(settings: Settings, clock: Clock) -> int:

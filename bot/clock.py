@@ -1,4 +1,4 @@
-"""The bot's clock: real time, or a moment frozen with `--as-of` for replays."""
+"""The bot's clock: real time, a moment frozen with `--as-of` (ask), or a replay clock (serve)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def parse_as_of(text: str) -> datetime:
     A bare date means the end of that desk day (18:00 ET), after the
     day's auctions and the yield curve have printed.
     """
-    for layout in ("%Y-%m-%dT%H:%M", "%Y-%m-%d"):
+    for layout in ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
         try:
             parsed = datetime.strptime(text, layout)
         except ValueError:
@@ -44,13 +44,15 @@ class ReplayClock:
     time passes in a real minute, and scheduled posts fire at their desk time.
     """
 
-    def __init__(self, start: datetime, speed: float = 1.0, real_now: Clock = system_clock) -> None:
+    def __init__(
+        self, start: datetime, speed: float = 1.0, real_now: Clock = system_clock, started_at: datetime | None = None
+    ) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
         self._start = start
         self._speed = speed
         self._real_now = real_now
-        self._real_start = real_now()
+        self._real_start = started_at or real_now()
 
     def __call__(self) -> datetime:
         return self._start + (self._real_now() - self._real_start) * self._speed

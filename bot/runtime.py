@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import socket
+from datetime import timedelta
 from types import FrameType
+
+from slack_sdk import WebClient
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.data_refresh import start_data_refresh
+from bot.delivery import SlackDelivery
+from bot.execution import execute
 from bot.http_server import serve_http
+from bot.scheduling.leader import LeaderLock
+from bot.scheduling.runner import PostRunner, RunnerSettings
+from bot.scheduling.scheduler import DeskScheduler, SchedulerService
 from bot.slack_app import create_app, create_web_client
 from bot.storage.command_log import CommandLog
-from bot.wiring import wire
+from bot.storage.ledger import PostLedger
+from bot.storage.subscriptions import SqlSubscriptionStore
+from bot.wiring import Wired, wire
+from commands.briefings import evaluate_alerts
+from commands.schedule.auction_calendar import BookCalendar
 
 logger = logging.getLogger(__name__)
 
@@ -20,9 +34,10 @@ logger = logging.getLogger(__name__)
 def run_bot(settings: Settings, clock: Clock) -> None:
     """Open storage, connect to Slack, then serve until SIGTERM or Ctrl-C."""
     client = create_web_client(settings)
-    wired = wire(settings, client)
+    wired = wire(settings, client, clock)
     app = create_app(settings, client, wired.registry, CommandLog(wired.sessions), clock)
     refresher = start_data_refresh(wired.services, clock)
+    scheduler = start_scheduler(settings, wired, client, clock) if settings.scheduler_enabled else None
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         if settings.slack_app_token is not None:
@@ -37,7 +52,32 @@ def run_bot(settings: Settings, clock: Clock) -> None:
     finally:
         if refresher is not None:
             refresher.shutdown(wait=False)
+        if scheduler is not None:
+            scheduler.stop()
     logger.info("deskbot stopped")
+
+
+def start_scheduler(settings: Settings, wired: Wired, client: WebClient, clock: Clock) -> SchedulerService:
+    """Briefings, flashes, summaries and alerts, run by whichever instance holds the leader lock."""
+    services = wired.services
+    instance = f"{socket.gethostname()}:{os.getpid()}"
+    ledger = PostLedger(wired.sessions, instance, timedelta(seconds=settings.stale_claim_seconds))
+    briefings = services.briefings
+    runner = PostRunner(
+        ledger,
+        wired.registry,
+        SlackDelivery(client),
+        execute,
+        RunnerSettings(settings.slash_command, timedelta(minutes=settings.post_grace_minutes)),
+        alerts=(lambda day: evaluate_alerts(briefings, day)) if briefings is not None else None,
+    )
+    calendar = BookCalendar(services.auctions) if services.auctions is not None else None
+    scheduler = DeskScheduler(SqlSubscriptionStore(wired.sessions), calendar, runner, ledger)
+    service = SchedulerService(
+        scheduler, LeaderLock(settings.resolved_database_url), clock, settings.leader_poll_seconds
+    )
+    service.start()
+    return service
 
 
 def _exit_on_sigterm(_signum: int, _frame: FrameType | None) -> None:

@@ -6,20 +6,24 @@ Only `bot/` reads `Settings`; everything below gets what it needs from here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from slack_sdk import WebClient
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.clock import Clock, system_clock
 from bot.config import ConfigError, Settings
 from bot.slack_access import SlackAccess
 from bot.storage.database import create_database
+from bot.storage.ledger import PostLedger, State
 from bot.storage.market_store import SqlRecordStore
 from bot.storage.subscriptions import SqlSubscriptionStore
 from commands.briefings import AlertThresholds, BriefingServices
 from commands.dispatch import build_registry
 from commands.registry import Registry
+from commands.schedule.auction_calendar import BookCalendar
 from commands.services import Services
 from commands.subscriptions import ScheduleServices
 from market.analytics.auctions import AuctionPolicy
@@ -81,7 +85,10 @@ def upstream(settings: Settings, source: str) -> UpstreamClient:
 
 
 def build_services(
-    settings: Settings, sessions: sessionmaker[Session], slack_client: WebClient | None = None
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    slack_client: WebClient | None = None,
+    clock: Clock = system_clock,
 ) -> Services:
     """The domain objects, each over the store and its upstream clients.
 
@@ -99,14 +106,21 @@ def build_services(
         desk_feeds=desk_feeds(settings.desk_feed_url),
         closes=yields.closes,
     )
-    slack = SlackAccess(slack_client, settings.admin_ids) if slack_client is not None else None
-    schedule = ScheduleServices(store=SqlSubscriptionStore(sessions), slack=slack)
     auctions = build_auction_book(settings, store)
+    slack = SlackAccess(slack_client, settings.admin_ids) if slack_client is not None else None
+    schedule = ScheduleServices(store=SqlSubscriptionStore(sessions), slack=slack, calendar=BookCalendar(auctions))
+    ledger = PostLedger(sessions, "reader")
+
+    def skipped_posts(start: datetime, end: datetime) -> list[str]:
+        return [f"{r.key} ({r.detail})" for r in ledger.between(start, end) if r.state is State.SKIPPED]
+
     briefings = BriefingServices(
         yields=yields,
         auctions=auctions,
         funding=funding,
         thresholds=AlertThresholds(dealer_pct=settings.dealer_flag_pct),
+        watch_clock=clock,
+        skipped_posts=skipped_posts,
     )
     return Services(
         store=store, yields=yields, funding=funding, auctions=auctions, schedule=schedule, briefings=briefings
@@ -140,8 +154,8 @@ def desk_feeds(setting: str | None) -> list[DeskFeedSource]:
     return feeds
 
 
-def wire(settings: Settings, slack_client: WebClient | None = None) -> Wired:
+def wire(settings: Settings, slack_client: WebClient | None = None, clock: Clock = system_clock) -> Wired:
     """Open storage and build the services and the command registry."""
     sessions = open_database(settings)
-    services = build_services(settings, sessions, slack_client)
+    services = build_services(settings, sessions, slack_client, clock)
     return Wired(sessions=sessions, services=services, registry=build_registry(services))

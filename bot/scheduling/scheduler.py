@@ -110,7 +110,14 @@ class DeskScheduler:
 class SchedulerService:
     """The scheduler inside `deskbot serve`: leader election, APScheduler jobs, replanning."""
 
-    def __init__(self, scheduler: DeskScheduler, leader: LeaderLock, clock: Clock) -> None:
+    def __init__(
+        self,
+        scheduler: DeskScheduler,
+        leader: LeaderLock,
+        clock: Clock,
+        leader_poll_seconds: float = LEADER_POLL_SECONDS,
+    ) -> None:
+        self._poll = leader_poll_seconds
         self._scheduler = scheduler
         self._leader = leader
         self._clock = clock
@@ -134,13 +141,11 @@ class SchedulerService:
             elif not leading and self._aps is not None:
                 logger.warning("stopping the scheduler: leadership lost")
                 self._stop_jobs()
-            self._stop.wait(LEADER_POLL_SECONDS)
+            self._stop.wait(self._poll)
 
     def _start_jobs(self) -> None:
         aps = BackgroundScheduler(timezone=DESK_TZ)
-        aps.add_job(
-            self._replan, IntervalTrigger(seconds=REPLAN_SECONDS), id="replan", coalesce=True, max_instances=1
-        )
+        aps.add_job(self._replan, IntervalTrigger(seconds=REPLAN_SECONDS), id="replan", coalesce=True, max_instances=1)
         aps.start()
         self._aps = aps
         self._replan()

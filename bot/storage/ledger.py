@@ -46,9 +46,10 @@ class LedgerRecord:
 
 
 class PostLedger:
-    def __init__(self, sessions: sessionmaker[Session], instance: str) -> None:
+    def __init__(self, sessions: sessionmaker[Session], instance: str, stale_claim: timedelta = STALE_CLAIM) -> None:
         self._sessions = sessions
         self._instance = instance
+        self._stale_claim = stale_claim
 
     def claim(self, key: str, channel_id: str, due_at: datetime, now: datetime) -> Claim:
         """Try to own `key`; only one caller ever gets NEW, and RECOVER at most once more."""
@@ -74,7 +75,7 @@ class PostLedger:
                 .where(
                     LedgerEntry.key == key,
                     LedgerEntry.state == State.CLAIMED.value,
-                    LedgerEntry.claimed_at < (now - STALE_CLAIM).astimezone(UTC),
+                    LedgerEntry.claimed_at < (now - self._stale_claim).astimezone(UTC),
                     LedgerEntry.attempts < MAX_ATTEMPTS,
                 )
                 .values(claimed_by=self._instance, claimed_at=now.astimezone(UTC), attempts=LedgerEntry.attempts + 1)

@@ -26,7 +26,9 @@ class BotProcess:
         workdir: Path | None = None,
         startup_timeout: float = 30.0,
         wait_for_http: bool = True,
+        args: tuple[str, ...] = (),
     ) -> None:
+        self._args = args
         self.port = free_port()
         self._workdir = workdir or Path(tempfile.mkdtemp(prefix="deskbot-e2e-"))
         self.log_path = self._workdir / "deskbot.log"
@@ -54,7 +56,7 @@ class BotProcess:
     def __enter__(self) -> BotProcess:
         log = self.log_path.open("wb")
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve"],
+            [sys.executable, "-m", "bot", "serve", *self._args],
             env=self._env,
             cwd=self._workdir,
             stdout=log,
@@ -78,6 +80,12 @@ class BotProcess:
                 self._process.kill()
                 self._process.wait()
         return self._process.returncode
+
+    def kill(self) -> None:
+        """SIGKILL: no clean-up, as when a machine or container dies."""
+        assert self._process is not None
+        self._process.kill()
+        self._process.wait()
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
