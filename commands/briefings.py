@@ -10,7 +10,7 @@ from __future__ import annotations
 import time as clock_time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 
@@ -30,11 +30,14 @@ from market.analytics.rarity import day_moves, rank
 from market.auctions.book import AuctionBook
 from market.auctions.flash import FlashOutcome
 from market.auctions.records import AuctionRecord, Kind, describe_tenor
+from market.calendar import previous_business_day
 from market.funding.book import FundingBook
 from market.funding.gauge import gauge, sofr_minus_reserves, srf_take_up
+from market.tz import DESK_TZ
 from market.yields.history import YieldHistory
 
 RECENT_AUCTIONS = 6
+SUMMARY_AT = time(18, 0)
 ALERT_TENORS = ("2y", "5y", "10y", "30y")
 
 
@@ -252,8 +255,9 @@ def _summary(services: BriefingServices) -> Command:
         ]
         lines.append("*Alerts:* " + ("; ".join(fired) if fired else "none fired"))
         if services.skipped_posts is not None:
-            start_at = datetime.combine(start, datetime.min.time(), tzinfo=ctx.now.tzinfo)
-            skipped = services.skipped_posts(start_at, start_at + timedelta(days=(day - start).days + 1))
+            # Since the previous summary: what the scheduler did not post because it was too late.
+            since = datetime.combine(previous_business_day(start), SUMMARY_AT, tzinfo=DESK_TZ)
+            skipped = services.skipped_posts(since, datetime.combine(day, SUMMARY_AT, tzinfo=DESK_TZ))
             if skipped:
                 lines.append("*Not posted (too late):* " + "; ".join(skipped))
         charts: tuple[ChartRequest, ...] = ()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from slack_sdk import WebClient
 
@@ -11,7 +12,7 @@ from bot.execution import execute
 from bot.scheduling.runner import PostRunner, RunnerSettings
 from bot.scheduling.scheduler import DeskScheduler
 from bot.storage.database import create_database
-from bot.storage.ledger import PostLedger
+from bot.storage.ledger import PostLedger, State
 from bot.storage.market_store import SqlRecordStore
 from bot.storage.subscriptions import SqlSubscriptionStore
 from commands.briefings import BriefingServices, evaluate_alerts
@@ -43,8 +44,13 @@ def build_stack(database_url: str, slack: SlackStandIn, instance: str = "test-1"
     yields = YieldHistory(store)
     auctions = AuctionBook(store)
     funding = FundingBook(store, closes=yields.closes)
-    briefings = BriefingServices(yields=yields, auctions=auctions, funding=funding)
     subscriptions = SqlSubscriptionStore(sessions)
+    ledger = PostLedger(sessions, instance)
+
+    def skipped_posts(start: datetime, end: datetime) -> list[str]:
+        return [f"{r.key} ({r.detail})" for r in ledger.between(start, end) if r.state is State.SKIPPED]
+
+    briefings = BriefingServices(yields=yields, auctions=auctions, funding=funding, skipped_posts=skipped_posts)
     services = Services(
         store=store,
         yields=yields,
@@ -54,7 +60,6 @@ def build_stack(database_url: str, slack: SlackStandIn, instance: str = "test-1"
         schedule=ScheduleServices(store=subscriptions),
     )
     registry = build_registry(services)
-    ledger = PostLedger(sessions, instance)
     delivery = SlackDelivery(WebClient(token=slack.token, base_url=slack.api_url))
     runner = PostRunner(
         ledger, registry, delivery, execute, RunnerSettings(), alerts=lambda day: evaluate_alerts(briefings, day)

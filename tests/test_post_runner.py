@@ -1,0 +1,90 @@
+"""Scheduled posts when things go wrong: a crash before Slack saw the post, lateness, Slack refusing."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.storage.ledger import Claim, State
+from commands.schedule.model import Feed, Subscription
+from market.tz import DESK_TZ
+from tests.harness.scheduling import AUCTIONS, MANAGERS, build_stack
+from tests.harness.slack_standin import SlackStandIn
+
+DAILY_0409 = f"daily:{MANAGERS}:2025-04-09"
+SIX_PM = datetime(2025, 4, 9, 18, 0, tzinfo=DESK_TZ)
+
+
+def _stack(tmp_path, slack: SlackStandIn):  # type: ignore[no-untyped-def]
+    stack = build_stack(f"sqlite:///{tmp_path / 'deskbot.sqlite3'}", slack)
+    stack.subscriptions.put(Subscription(MANAGERS, Feed.DAILY, (), 60, "U0ADMIN"))
+    return stack
+
+
+def _daily_posts(slack: SlackStandIn) -> list[dict]:
+    return [m for m in slack.messages[MANAGERS] if m["metadata"]["event_payload"]["key"] == DAILY_0409]
+
+
+def test_a_claim_left_by_a_crash_before_slack_saw_it_is_posted_once_later(tmp_path, slack):
+    stack = _stack(tmp_path, slack)
+    assert stack.ledger.claim(DAILY_0409, MANAGERS, SIX_PM, SIX_PM) is Claim.NEW  # then the process died
+
+    stack.scheduler.run_due(SIX_PM + timedelta(minutes=1))  # the claim is still fresh: left alone
+    assert _daily_posts(slack) == []
+    stack.scheduler.run_due(SIX_PM + timedelta(minutes=3))  # stale: checked in the channel, then posted
+    stack.scheduler.run_due(SIX_PM + timedelta(minutes=4))
+
+    assert len(_daily_posts(slack)) == 1
+    assert stack.ledger.get(DAILY_0409).state is State.SENT
+    assert len(slack.calls_to("conversations.history")) == 1
+
+
+def test_a_post_more_than_ten_minutes_late_is_skipped_and_reported_in_the_next_summary(tmp_path, slack):
+    stack = _stack(tmp_path, slack)
+
+    stack.scheduler.run_due(SIX_PM + timedelta(minutes=15))  # the bot was down at 18:00
+
+    assert _daily_posts(slack) == []
+    record = stack.ledger.get(DAILY_0409)
+    assert record.state is State.SKIPPED and record.detail == "15 min late; not posted stale"
+    stack.scheduler.run_due(SIX_PM + timedelta(days=1))
+    [thursday] = [m for m in slack.messages[MANAGERS] if "2025-04-10" in m["metadata"]["event_payload"]["key"]]
+    assert "*Not posted (too late):* daily:C0MANAGERS:2025-04-09 (15 min late; not posted stale)" in thursday["text"]
+
+
+def test_a_channel_that_refuses_gives_the_post_up_once_with_the_reason(tmp_path, slack, caplog):
+    slack.channels[MANAGERS].bot_is_member = False
+    stack = _stack(tmp_path, slack)
+
+    stack.scheduler.run_due(SIX_PM)
+    stack.scheduler.run_due(SIX_PM + timedelta(minutes=5))
+
+    record = stack.ledger.get(DAILY_0409)
+    assert record.state is State.GIVEN_UP and record.detail == "Slack said not_in_channel"
+    assert len(slack.calls_to("chat.postMessage", delivered_only=False)) == 1
+    assert any("gave up on daily:C0MANAGERS:2025-04-09" in r.getMessage() for r in caplog.records)
+
+
+def test_a_passing_slack_error_is_retried_once_and_then_posted(tmp_path, slack):
+    slack.fail_next("chat.postMessage", "internal_error")
+    stack = _stack(tmp_path, slack)
+
+    stack.scheduler.run_due(SIX_PM)
+    assert stack.ledger.get(DAILY_0409).state is State.CLAIMED
+    stack.scheduler.run_due(SIX_PM + timedelta(minutes=1))
+
+    assert len(_daily_posts(slack)) == 1
+    assert stack.ledger.get(DAILY_0409).state is State.SENT
+
+
+def test_alerts_fire_once_per_condition_per_day(tmp_path, slack):
+    stack = build_stack(f"sqlite:///{tmp_path / 'deskbot.sqlite3'}", slack)
+    stack.subscriptions.put(Subscription(AUCTIONS, Feed.ALERTS, (), 60, "U0ADMIN"))
+
+    for moment in ("13:15", "18:20"):
+        hour, minute = map(int, moment.split(":"))
+        stack.scheduler.run_due(SIX_PM.replace(hour=hour, minute=minute))
+
+    alerts = [m["text"] for m in slack.messages[AUCTIONS]]
+    assert len(alerts) == len(set(alerts)) == 4  # two checks, each condition posted once
+    assert ":rotating_light: *Alert 2025-04-09:* 2y +20 bp on the day (threshold ±15 bp)" in alerts
+    assert any("stress gauge 83/100 (threshold 80)" in text for text in alerts)
