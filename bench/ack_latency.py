@@ -21,9 +21,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.demo.slack_workspace import RESPONSE_URL, SlackStandIn  # noqa: E402
 from tests.harness.bot_process import SIGNING_SECRET, BotProcess  # noqa: E402
 from tests.harness.signing import send_slash_command  # noqa: E402
-from tests.harness.slack_standin import RESPONSE_URL, SlackStandIn  # noqa: E402
 
 
 def percentile(samples: list[float], fraction: float) -> float:

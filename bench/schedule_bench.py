@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.demo.slack_workspace import SlackStandIn  # noqa: E402
 from bot.storage.database import create_database  # noqa: E402
 from bot.storage.ledger import PostLedger  # noqa: E402
 from bot.storage.subscriptions import SqlSubscriptionStore  # noqa: E402
@@ -33,7 +34,6 @@ from commands.schedule.model import Feed, Subscription  # noqa: E402
 from market.tz import DESK_TZ  # noqa: E402
 from tests.conftest import POSTGRES_ADMIN_URL  # noqa: E402
 from tests.harness.bot_process import BotProcess  # noqa: E402
-from tests.harness.slack_standin import SlackStandIn  # noqa: E402
 from tests.harness.upstream import RecordedUpstream  # noqa: E402
 
 START = datetime(2025, 4, 7, 6, 0, tzinfo=DESK_TZ)

@@ -30,12 +30,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         clock: Clock = system_clock
-        if args.as_of and args.command == "serve":
+        as_of = getattr(args, "as_of", None)
+        if as_of and args.command == "serve":
             # A running bot keeps time: the clock starts at --as-of and runs at --speed.
             started = datetime.fromtimestamp(args.started_at, UTC) if args.started_at else None
-            clock = ReplayClock(parse_as_of(args.as_of), args.speed, started_at=started)
-        elif args.as_of:
-            clock = frozen_clock(parse_as_of(args.as_of))
+            clock = ReplayClock(parse_as_of(as_of), args.speed, started_at=started)
+        elif as_of:
+            clock = frozen_clock(parse_as_of(as_of))
     except ValueError as error:
         parser.error(str(error))
     try:
@@ -44,6 +45,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return serve(settings, clock)
         if args.command == "data":
             return refresh_data(settings, clock)
+        if args.command == "demo":
+            from bot.demo.run import run_demo
+
+            return run_demo(args.speed, args.port)
         return ask(settings, clock, args.text, as_json=args.json, out_dir=args.out)
     except ConfigError as error:
         print(f"deskbot: configuration error: {error}", file=sys.stderr)
@@ -79,6 +84,11 @@ def _parser() -> argparse.ArgumentParser:
     ask_parser.add_argument("text", help='the command as typed in Slack, e.g. "/deskbot help"')
     ask_parser.add_argument("--json", action="store_true", help="print the Slack message JSON instead of text")
     ask_parser.add_argument("--out", type=Path, metavar="DIR", help="write chart PNGs into DIR")
+    demo_parser = sub.add_parser("demo", help="a local Slack-like page where the bot replays 7-11 April 2025")
+    demo_parser.add_argument(
+        "--speed", type=float, default=720.0, help="replay speed (720: a trading day in about a minute; 0: no replay)"
+    )
+    demo_parser.add_argument("--port", type=int, default=3100, help="port of the page on 127.0.0.1 (default 3100)")
     data_parser = sub.add_parser("data", parents=[as_of], help="manage the market data the bot keeps")
     data_parser.add_argument("action", choices=["refresh"], help="refresh: fetch what is newer than the stored data")
     return parser

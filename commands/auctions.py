@@ -31,7 +31,7 @@ from commands.reply import Reply
 from commands.services import Services
 from market.analytics.auctions import Assessment, Metric, assess, tail_bp
 from market.auctions.book import AuctionBook, Refresh, family
-from market.auctions.flash import FlashOutcome, watch_for_result
+from market.auctions.flash import FlashOutcome, close_of, watch_for_result
 from market.auctions.records import COUPON_YEARS, TIPS_YEARS, AuctionRecord, Kind, describe_tenor
 from market.http import UpstreamError
 
@@ -167,7 +167,12 @@ def result_reply(book: AuctionBook, request: ResultRequest, as_of: date, now: da
     else:
         assert request.tenor is not None
         tenor = request.tenor
-    series = [r for r in book.series(tenor, through) if request.cusip is None or r.cusip == request.cusip]
+    # A result exists only once the auction has closed (a replay must not see the afternoon at noon).
+    series = [
+        r
+        for r in book.series(tenor, through)
+        if (request.cusip is None or r.cusip == request.cusip) and close_of(r) <= now
+    ]
     if request.on is not None:
         chosen = [r for r in series if r.auction_date == request.on]
         if not chosen:

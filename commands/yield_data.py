@@ -12,7 +12,7 @@ from commands.formatting import signed_bp
 from commands.registry import Command, UsageError
 from market.analytics.curve import close_on_or_before
 from market.analytics.rarity import WEEKLY, RankedMove, day_moves, rank, week_moves
-from market.calendar import is_business_day
+from market.calendar import expected_latest_curve, is_business_day
 from market.yields.history import DataStatus, YieldHistory
 from market.yields.tenors import TENOR_KEYS, tenor_key
 
@@ -39,12 +39,19 @@ def pick_close(history: YieldHistory, wanted: date, ctx: CommandContext, command
         raise UsageError(f"{wanted.isoformat()} is before the data, which starts {first.isoformat()}.", command)
     status = history.ensure_covers(wanted, ctx.now)
     frame = history.frame()
-    day = close_on_or_before(frame, wanted)
+    # Never a close that was not yet published at `now` (replays hold the whole history).
+    published = min(wanted, expected_latest_curve(ctx.now))
+    day = close_on_or_before(frame, published)
     if day is None:
         raise UsageError(f"There is no close on or before {wanted.isoformat()}.", command)
     notes: list[str] = []
     if explicit and day.date() != wanted:
-        reason = "is not a business day" if not is_business_day(wanted) else "has no close stored"
+        if wanted > published:
+            reason = "has no close yet (Treasury publishes it in the evening)"
+        elif not is_business_day(wanted):
+            reason = "is not a business day"
+        else:
+            reason = "has no close stored"
         notes.append(f"{wanted.isoformat()} {reason}; showing the close of {day.date().isoformat()}.")
     if status.stale and day.date() == status.latest and wanted >= status.expected:
         why = f" (refresh failed: {status.refresh_error})" if status.refresh_error else ""

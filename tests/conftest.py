@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bot.demo.slack_workspace import SlackStandIn
 from bot.storage.models import Base
 from commands.context import DESK_TZ, CommandContext
 from commands.dispatch import build_registry
 from commands.registry import Registry
-from tests.harness.slack_standin import SlackStandIn
 from tests.harness.upstream import RecordedUpstream
 
 POSTGRES_ADMIN_URL = os.environ.get(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from bot.demo.slack_workspace import block_problem
 from charts.specs import LineChart
 from commands import blocks
 from commands.reply import Reply, Visibility
-from tests.harness.slack_standin import block_problem
 
 
 def test_long_text_is_split_into_sections_without_losing_a_character():

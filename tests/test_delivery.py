@@ -10,9 +10,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.delivery import SlackDelivery, retry_handlers
+from bot.demo.slack_workspace import RESPONSE_URL, UPLOAD
 from charts.specs import LineChart, Series
 from commands.reply import Reply
-from tests.harness.slack_standin import RESPONSE_URL, UPLOAD
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

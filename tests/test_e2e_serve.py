@@ -11,10 +11,10 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.demo.slack_workspace import RESPONSE_URL, SlackStandIn
 from commands.dispatch import build_registry
 from tests.harness.bot_process import SIGNING_SECRET, BotProcess
 from tests.harness.signing import send_slash_command
-from tests.harness.slack_standin import RESPONSE_URL, SlackStandIn
 
 ACK_DEADLINE_SECONDS = 3.0
 

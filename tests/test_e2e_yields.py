@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.demo.slack_workspace import RESPONSE_URL, UPLOAD, SlackStandIn
 from tests.harness.bot_process import SIGNING_SECRET, BotProcess
 from tests.harness.signing import send_slash_command
-from tests.harness.slack_standin import RESPONSE_URL, UPLOAD, SlackStandIn
 from tests.harness.upstream import RecordedUpstream
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

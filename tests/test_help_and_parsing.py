@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
+from bot.demo.slack_workspace import block_problem
 from commands.dispatch import answer
 from commands.reply import Outcome, Visibility
-from tests.harness.slack_standin import block_problem
 
 
 def test_help_lists_every_registered_command(registry, ctx):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.demo.slack_workspace import SlackStandIn
 from bot.storage.ledger import Claim, State
 from commands.schedule.model import Feed, Subscription
 from market.tz import DESK_TZ
 from tests.harness.scheduling import AUCTIONS, MANAGERS, build_stack
-from tests.harness.slack_standin import SlackStandIn
 
 DAILY_0409 = f"daily:{MANAGERS}:2025-04-09"
 SIX_PM = datetime(2025, 4, 9, 18, 0, tzinfo=DESK_TZ)

@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from bot.demo.slack_workspace import SlackStandIn
 from bot.storage.ledger import State
 from market.tz import DESK_TZ
 from tests.harness.scheduling import AUCTIONS, MANAGERS, build_stack, subscribe_the_desk
-from tests.harness.slack_standin import SlackStandIn
 
 STEP = timedelta(minutes=5)
 

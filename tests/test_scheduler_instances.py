@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bot.demo.slack_workspace import SlackStandIn
 from bot.storage.database import create_database
 from bot.storage.ledger import PostLedger, State
 from bot.storage.subscriptions import SqlSubscriptionStore
 from commands.schedule.model import Feed, Subscription
 from tests.conftest import POSTGRES_ADMIN_URL, REQUIRE_POSTGRES
 from tests.harness.bot_process import BotProcess
-from tests.harness.slack_standin import SlackStandIn
 from tests.harness.upstream import RecordedUpstream
 
 AUCTIONS = "C0AUCTIONS"

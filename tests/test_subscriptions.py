@@ -7,6 +7,7 @@ from datetime import datetime
 import pytest
 from slack_sdk import WebClient
 
+from bot.demo.slack_workspace import SlackStandIn
 from bot.slack_access import SlackAccess
 from bot.storage.database import create_database
 from bot.storage.subscriptions import SqlSubscriptionStore
@@ -19,7 +20,6 @@ from commands.services import Services
 from commands.subscriptions import ScheduleServices
 from market.auctions.book import AuctionBook
 from market.tz import DESK_TZ
-from tests.harness.slack_standin import SlackStandIn
 
 MONDAY_MORNING = datetime(2025, 4, 7, 9, 0, tzinfo=DESK_TZ)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.demo.local_server import free_port
 from market.http import UpstreamClient, UpstreamError
-from tests.harness.servers import free_port
 
 
 def test_reads_a_recorded_nyfed_payload_over_http(upstream):

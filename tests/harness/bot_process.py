@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.harness.servers import free_port
+from bot.demo.local_server import free_port
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from slack_sdk import WebClient
 
 from bot.delivery import SlackDelivery
+from bot.demo.slack_workspace import SlackStandIn
 from bot.execution import execute
 from bot.scheduling.runner import PostRunner, RunnerSettings
 from bot.scheduling.scheduler import DeskScheduler
@@ -24,7 +25,6 @@ from commands.subscriptions import ScheduleServices
 from market.auctions.book import AuctionBook
 from market.funding.book import FundingBook
 from market.yields.history import YieldHistory
-from tests.harness.slack_standin import SlackStandIn
 
 AUCTIONS = "C0AUCTIONS"
 MANAGERS = "C0MANAGERS"

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from tests.harness.servers import LocalServer
+from bot.demo.local_server import LocalServer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "upstream"
 

@@ -1,4 +1,4 @@
-"""A stand-in for the Slack Web API, files v2 uploads and response_url.
+"""A local stand-in for the Slack Web API, files v2 uploads and response_url (tests and `deskbot demo`).
 
 It records every call, answers with Slack's real response and error
 shapes, checks Block Kit limits like Slack does (`invalid_blocks`), and can
@@ -14,10 +14,10 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
-from tests.harness.servers import LocalServer
+from bot.demo.local_server import LocalServer
 
 RESPONSE_URL = "response_url"
 UPLOAD = "upload"
@@ -45,6 +45,14 @@ class Channel:
     bot_is_member: bool = True
 
 
+class WebRoutes(Protocol):
+    """Extra routes on the workspace's server; each returns (status, headers, body)."""
+
+    def get(self, path: str) -> tuple[int, dict[str, str], bytes]: ...
+
+    def post(self, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]: ...
+
+
 @dataclass
 class _Scripted:
     status: int = 200
@@ -69,17 +77,21 @@ class SlackStandIn:
     )
 
     admins: set[str] = field(default_factory=lambda: {"U0ADMIN"})
+    port: int = 0
+    # Pages served beside the API (the demo's browser view): GET requests and POSTs under /demo/.
+    web: WebRoutes | None = None
 
     def __post_init__(self) -> None:
         self.calls: list[Call] = []
         self.messages: dict[str, list[dict[str, Any]]] = defaultdict(list)  # channel → posted messages
+        self.file_shares: list[dict[str, Any]] = []  # files shared into a channel or thread
         self._delays: dict[str, deque[float]] = defaultdict(deque)
         self._changed = threading.Condition()
         self._scripted: dict[str, deque[_Scripted]] = defaultdict(deque)
         self._uploads: dict[str, bytes] = {}
         self._pending_files: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(1)
-        self._server = LocalServer(_handler_for(self))
+        self._server = LocalServer(_handler_for(self), port=self.port)
 
     # -- lifecycle -------------------------------------------------------
     def __enter__(self) -> SlackStandIn:
@@ -196,6 +208,7 @@ class SlackStandIn:
             problem = block_problem(call.params.get("blocks"))
             if problem:
                 return 400, {"Content-Type": "text/plain"}, b"invalid_blocks"
+            call.params["_ts"] = self._next_ts()  # where the answer falls among the channel's messages
             return 200, {"Content-Type": "text/plain"}, b"ok"
         if scripted and scripted.error:
             return _api_error(scripted.error)
@@ -232,6 +245,9 @@ class SlackStandIn:
         message: dict[str, Any] = {"type": "message", "text": params.get("text", ""), "user": BOT_USER_ID, "ts": ts}
         if params.get("thread_ts"):
             message["thread_ts"] = params["thread_ts"]
+        blocks = params.get("blocks")
+        if blocks:
+            message["blocks"] = json.loads(blocks) if isinstance(blocks, str) else blocks
         metadata = params.get("metadata")
         if metadata:
             message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
@@ -328,6 +344,16 @@ class SlackStandIn:
                     "mimetype": "image/png",
                 }
             )
+        for entry in shared:
+            self.file_shares.append(
+                {
+                    "channel": channel_id,
+                    "thread_ts": params.get("thread_ts"),
+                    "file_id": entry["id"],
+                    "title": entry["title"],
+                    "ts": self._next_ts(),
+                }
+            )
         return {"ok": True, "files": shared}
 
     # -- helpers -----------------------------------------------------------
@@ -347,6 +373,10 @@ class SlackStandIn:
         if error is None:
             error = block_problem(params.get("blocks"))
         return None if error is None else {"ok": False, "error": error}
+
+    def next_ts(self) -> str:
+        """A message timestamp, increasing across the whole workspace."""
+        return self._next_ts()
 
     def _next_ts(self) -> str:
         return f"{int(time.time())}.{next(self._ids):06d}"
@@ -405,11 +435,22 @@ def _handler_for(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            if standin.web is None:
+                self._send(404, {"Content-Type": "text/plain"}, b"not found")
+                return
+            self._send(*standin.web.get(self.path))
+
         def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             headers = {key.lower(): value for key, value in self.headers.items()}
-            status, response_headers, payload = standin.handle(self.path, headers, body)
+            if standin.web is not None and self.path.startswith("/demo/"):
+                self._send(*standin.web.post(self.path, body))
+                return
+            self._send(*standin.handle(self.path, headers, body))
+
+        def _send(self, status: int, response_headers: dict[str, str], payload: bytes) -> None:
             try:
                 self.send_response(status)
                 for key, value in response_headers.items():
