@@ -14,7 +14,7 @@ def _commands() -> list[str]:
 
 def test_readme_opens_with_the_install_and_run_and_the_test_commands():
     run, test = _commands()
-    assert run.endswith('deskbot ask "/deskbot help"')
+    assert run.endswith("pip install -e . && deskbot demo")
     assert test.endswith("pytest")
 
 

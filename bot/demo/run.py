@@ -62,7 +62,9 @@ def subscribe(database_url: str) -> None:
     store.put(Subscription("C0DESK", Feed.ALERTS, (), 60, "demo"))
 
 
-def start_demo(speed: float = DEFAULT_SPEED, port: int = 0, workdir: Path | None = None) -> Demo:
+def start_demo(
+    speed: float = DEFAULT_SPEED, port: int = 0, workdir: Path | None = None, start: datetime = REPLAY_START
+) -> Demo:
     """Start the workspace and the bot; returns once both answer."""
     home = workdir or Path(tempfile.mkdtemp(prefix="deskbot-demo-"))
     secret = secrets.token_hex(16)
@@ -90,11 +92,13 @@ def start_demo(speed: float = DEFAULT_SPEED, port: int = 0, workdir: Path | None
     }
     if speed > 0:
         started = time.time() + 3
-        args = ["--as-of", REPLAY_START.strftime("%Y-%m-%dT%H:%M"), "--speed", f"{speed:g}"]
+        args = ["--as-of", start.strftime("%Y-%m-%dT%H:%M"), "--speed", f"{speed:g}"]
         args += ["--started-at", f"{started:.3f}"]
+        web.clock = {"real_start": started, "desk_start": start.timestamp(), "speed": speed}
     else:
         env["DESKBOT_SCHEDULER"] = "false"
         args = ["--as-of", STILL_AT.strftime("%Y-%m-%dT%H:%M"), "--speed", "1"]
+        web.clock = {"real_start": time.time(), "desk_start": STILL_AT.timestamp(), "speed": 1.0}
     log_path = home / "deskbot.log"
     log = log_path.open("wb")
     process = subprocess.Popen(

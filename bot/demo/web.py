@@ -38,6 +38,8 @@ class DemoWeb:
         self.signing_secret = signing_secret
         self.events_url = events_url
         self._sent: dict[str, SentCommand] = {}
+        # How real time maps to the replay's desk time, for labelling messages (set by the runner).
+        self.clock: dict[str, float | str] = {}
         self._lock = threading.Lock()
 
     # -- GET ---------------------------------------------------------------
@@ -107,7 +109,7 @@ class DemoWeb:
                 }
             )
         items.sort(key=lambda item: _ts_key(item["ts"]))
-        return json.dumps({"channels": channels, "items": items}).encode()
+        return json.dumps({"channels": channels, "items": items, "clock": self.clock}).encode()
 
     # -- POST --------------------------------------------------------------
     def post(self, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:

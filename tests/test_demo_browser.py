@@ -1,0 +1,95 @@
+"""`deskbot demo` in headless Chromium: a typed command answers with its chart; the replay posts in #auctions."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from bot.demo.run import Demo, start_demo
+from market.tz import DESK_TZ
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+REQUIRE_BROWSER = os.environ.get("DESKBOT_REQUIRE_BROWSER") == "1"
+# Flags a root, offline, headless Chromium needs here (no sandbox, no background calls home).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """The demo a few minutes before the 10y auction of 2025-04-09, ten desk minutes per real second."""
+    started = start_demo(
+        speed=600, workdir=tmp_path_factory.mktemp("demo"), start=datetime(2025, 4, 9, 11, 58, tzinfo=DESK_TZ)
+    )
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="module")
+def page(demo: Demo):  # type: ignore[no-untyped-def]
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is not installed (Debian package chromium)"
+        if REQUIRE_BROWSER:
+            pytest.fail(message)
+        pytest.skip(message)
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(demo.url)
+        yield page
+        browser.close()
+
+
+def _screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name))
+
+
+def test_typing_yields_30y_shows_the_answer_and_its_chart(page):
+    page.wait_for_selector(".channel.active:has-text('rates-desk')")
+
+    page.fill("#input", "/yields 30y")
+    page.press("#input", "Enter")
+
+    page.wait_for_selector("#messages img.chart", timeout=30_000)
+    text = page.inner_text("#messages")
+    assert "/yields 30y" in text
+    assert "30y Treasury — close 2025-04-08 (Tue)" in text  # at noon on 04-09 the latest close is 04-08's
+    assert "30y 4.71%" in text
+    _screenshot(page, "demo-rates-desk-yields-30y.png")
+
+
+def test_help_is_only_visible_to_the_asker(page):
+    page.fill("#input", "/deskbot help")
+    page.press("#input", "Enter")
+
+    page.wait_for_selector(".msg.ephemeral", timeout=30_000)
+    assert "Only visible to you" in page.inner_text(".msg.ephemeral")
+    assert "deskbot: Treasury desk commands" in page.inner_text(".msg.ephemeral")
+
+
+def test_the_10y_briefing_and_its_flash_in_the_thread_appear_in_auctions(page):
+    page.click(".channel:has-text('auctions')")
+
+    page.wait_for_selector("#messages .block-header:has-text('10-year auction today')", timeout=60_000)
+    page.wait_for_selector(
+        ".thread .block-header:has-text('Result: 10-year auction 2025-04-09: strong')", timeout=90_000
+    )
+    thread = page.inner_text(".thread")
+    assert "4.435%" in thread and "2.67x" in thread and "10.7%" in thread
+    assert "details in the thread" in page.inner_text("#messages")
+    assert page.locator(".thread img.chart").count() >= 1
+    _screenshot(page, "demo-auctions-10y-briefing-and-flash.png")
