@@ -28,20 +28,23 @@ def build_registry(services: Services | None = None) -> Registry:
     """
     registry = Registry()
     registry.add(help_command(registry))
-    if services is not None and services.yields is not None:
+    if services is None:
+        return registry
+    # What a desk asks most first; the scheduled posts' commands and subscriptions last.
+    if services.yields is not None:
         registry.add(yields_command(services.yields))
         registry.add(curve_command(services.yields))
-    if services is not None and services.briefings is not None:
-        for command in briefing_commands(services.briefings):
-            registry.add(command)
-    if services is not None and services.schedule is not None:
-        for command in subscription_commands(services.schedule):
-            registry.add(command)
-    if services is not None and services.funding is not None:
+    if services.auctions is not None:
+        registry.add(auction_command(services))
+    if services.funding is not None:
         registry.add(funding_command(services))
         registry.add(basis_command(services))
-    if services is not None and services.auctions is not None:
-        registry.add(auction_command(services))
+    if services.briefings is not None:
+        for command in briefing_commands(services.briefings):
+            registry.add(command)
+    if services.schedule is not None:
+        for command in subscription_commands(services.schedule):
+            registry.add(command)
     return registry
 
 
