@@ -81,8 +81,11 @@ def command_text(text: str, ctx: CommandContext) -> str:
 
 
 def strip_slash_command(text: str, slash_command: str) -> str:
-    """`/deskbot help` → `help`, so typed and delivered texts read the same."""
-    stripped = text.strip()
+    """`/deskbot help` → `help`, so typed and delivered texts read the same.
+
+    Slack escapes `&`, `<` and `>` in slash-command text; they are unescaped here.
+    """
+    stripped = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
     head, _, rest = stripped.partition(" ")
     if head.lower() == slash_command.lower():
         return rest.strip()

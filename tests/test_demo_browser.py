@@ -29,9 +29,9 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    """The demo a few minutes before the 10y auction of 2025-04-09, ten desk minutes per real second."""
+    """The demo half an hour before the 10y briefing of 2025-04-09, ten desk minutes per real second."""
     started = start_demo(
-        speed=600, workdir=tmp_path_factory.mktemp("demo"), start=datetime(2025, 4, 9, 11, 58, tzinfo=DESK_TZ)
+        speed=600, workdir=tmp_path_factory.mktemp("demo"), start=datetime(2025, 4, 9, 11, 30, tzinfo=DESK_TZ)
     )
     yield started
     started.stop()
@@ -90,6 +90,6 @@ def test_the_10y_briefing_and_its_flash_in_the_thread_appear_in_auctions(page):
     )
     thread = page.inner_text(".thread")
     assert "4.435%" in thread and "2.67x" in thread and "10.7%" in thread
-    assert "details in the thread" in page.inner_text("#messages")
+    page.wait_for_selector("#messages > .msg:has-text('details in the thread')", timeout=30_000)
     assert page.locator(".thread img.chart").count() >= 1
     _screenshot(page, "demo-auctions-10y-briefing-and-flash.png")

@@ -92,6 +92,8 @@ def start_demo(
     }
     if speed > 0:
         started = time.time() + 3
+        # Lateness is judged in desk time: give a fast replay half a real minute before a post is stale.
+        env["DESKBOT_POST_GRACE_MINUTES"] = f"{max(10.0, speed / 2):g}"
         args = ["--as-of", start.strftime("%Y-%m-%dT%H:%M"), "--speed", f"{speed:g}"]
         args += ["--started-at", f"{started:.3f}"]
         web.clock = {"real_start": started, "desk_start": start.timestamp(), "speed": speed}

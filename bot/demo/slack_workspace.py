@@ -36,6 +36,7 @@ class Call:
     at: float
     status: int = 200
     body: bytes = b""
+    ts: str = ""  # for response_url posts: where they fall among the workspace's messages
 
 
 @dataclass
@@ -85,6 +86,7 @@ class SlackStandIn:
         self.calls: list[Call] = []
         self.messages: dict[str, list[dict[str, Any]]] = defaultdict(list)  # channel → posted messages
         self.file_shares: list[dict[str, Any]] = []  # files shared into a channel or thread
+        self.ts_times: dict[str, float] = {}
         self._delays: dict[str, deque[float]] = defaultdict(deque)
         self._changed = threading.Condition()
         self._scripted: dict[str, deque[_Scripted]] = defaultdict(deque)
@@ -208,7 +210,7 @@ class SlackStandIn:
             problem = block_problem(call.params.get("blocks"))
             if problem:
                 return 400, {"Content-Type": "text/plain"}, b"invalid_blocks"
-            call.params["_ts"] = self._next_ts()  # where the answer falls among the channel's messages
+            call.ts = self._next_ts()  # where the answer falls among the channel's messages
             return 200, {"Content-Type": "text/plain"}, b"ok"
         if scripted and scripted.error:
             return _api_error(scripted.error)
@@ -379,7 +381,10 @@ class SlackStandIn:
         return self._next_ts()
 
     def _next_ts(self) -> str:
-        return f"{int(time.time())}.{next(self._ids):06d}"
+        now = time.time()
+        ts = f"{int(now)}.{next(self._ids):06d}"
+        self.ts_times[ts] = now  # the exact moment, for showing replay time
+        return ts
 
 
 def block_problem(blocks: Any) -> str | None:

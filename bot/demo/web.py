@@ -103,12 +103,14 @@ class DemoWeb:
                 {
                     "kind": "bot" if params.get("response_type") == "in_channel" else "ephemeral",
                     "channel": sent_command.channel,
-                    "ts": params.get("_ts") or sent_command.ts + "1",
+                    "ts": call.ts or sent_command.ts,
                     "text": params.get("text", ""),
                     "blocks": params.get("blocks"),
                 }
             )
         items.sort(key=lambda item: _ts_key(item["ts"]))
+        for item in items:
+            item["at"] = workspace.ts_times.get(item["ts"], _ts_key(item["ts"])[0])
         return json.dumps({"channels": channels, "items": items, "clock": self.clock}).encode()
 
     # -- POST --------------------------------------------------------------
