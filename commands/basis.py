@@ -350,15 +350,8 @@ def basis_calc_reply(result: calc.BasisResult, sofr: float | None, sofr_day: dat
             else "SOFR not known for this date."
         )
     )
-    text = "\n".join([title, headline, *lines, context])
+    text, built = blocks.answer_blocks(title, headline, lines, context)
     return Reply(
-        text=blocks.fallback(text),
-        blocks=blocks.fit(
-            [
-                blocks.header(title),
-                *blocks.sections(f"*{headline}*"),
-                *blocks.sections("\n".join(lines)),
-                blocks.context(context),
-            ]
-        ),
+        text=text,
+        blocks=built,
     )

@@ -77,3 +77,14 @@ def fit(blocks: list[Block]) -> tuple[Block, ...]:
 def fallback(text: str) -> str:
     """Fallback text short enough for notifications and `chat.postMessage`."""
     return clip(text, MAX_FALLBACK_CHARS)
+
+
+def answer_blocks(title: str, headline: str, lines: list[str], footer: str) -> tuple[str, tuple[Block, ...]]:
+    """The shape of most answers: a header, the answer in bold, the detail, the source line.
+
+    Returns the fallback text and the blocks, so every answer reads the same in
+    notifications and in the channel.
+    """
+    text = fallback("\n".join([title, headline, *lines, footer]))
+    built = [header(title), *sections(f"*{headline}*"), *sections("\n".join(lines)), context(footer)]
+    return text, fit(built)

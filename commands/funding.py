@@ -204,17 +204,10 @@ def funding_reply(snap: FundingSnapshot, book: FundingBook, notes: list[str]) ->
     if notes:
         context += " · " + note_text(notes)
     chart = funding_chart(book, snap)
-    text = "\n".join([title, headline, *lines, context])
+    text, built = blocks.answer_blocks(title, headline, lines, context)
     return Reply(
-        text=blocks.fallback(text),
-        blocks=blocks.fit(
-            [
-                blocks.header(title),
-                *blocks.sections(f"*{headline}*"),
-                *blocks.sections("\n".join(lines)),
-                blocks.context(context),
-            ]
-        ),
+        text=text,
+        blocks=built,
         charts=(chart,),
     )
 
