@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     admins: str = Field("", validation_alias="DESKBOT_ADMINS")
     scheduler_enabled: bool = Field(True, validation_alias="DESKBOT_SCHEDULER")
     post_grace_minutes: float = Field(10.0, gt=0, le=24 * 60, validation_alias="DESKBOT_POST_GRACE_MINUTES")
-    stale_claim_seconds: float = Field(120.0, gt=0, le=3600, validation_alias="DESKBOT_STALE_CLAIM_SECONDS")
+    stale_claim_seconds: float = Field(120.0, gt=0, le=86400, validation_alias="DESKBOT_STALE_CLAIM_SECONDS")
     leader_poll_seconds: float = Field(10.0, gt=0, le=300, validation_alias="DESKBOT_LEADER_POLL_SECONDS")
     dealer_flag_pct: float = Field(40.0, gt=0, le=100, validation_alias="DESKBOT_DEALER_FLAG_PCT")
     tail_flag_bp: float = Field(2.0, gt=0, le=100, validation_alias="DESKBOT_TAIL_FLAG_BP")

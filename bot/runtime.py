@@ -70,6 +70,7 @@ def start_scheduler(settings: Settings, wired: Wired, client: WebClient, clock: 
         execute,
         RunnerSettings(settings.slash_command, timedelta(minutes=settings.post_grace_minutes)),
         alerts=(lambda day: evaluate_alerts(briefings, day)) if briefings is not None else None,
+        clock=clock,
     )
     calendar = BookCalendar(services.auctions) if services.auctions is not None else None
     scheduler = DeskScheduler(SqlSubscriptionStore(wired.sessions), calendar, runner, ledger)

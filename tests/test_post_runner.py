@@ -88,3 +88,14 @@ def test_alerts_fire_once_per_condition_per_day(tmp_path, slack):
     assert len(alerts) == len(set(alerts)) == 4  # two checks, each condition posted once
     assert ":rotating_light: *Alert 2025-04-09:* 2y +20 bp on the day (threshold ±15 bp)" in alerts
     assert any("stress gauge 83/100 (threshold 80)" in text for text in alerts)
+
+
+def test_a_long_post_keeps_its_claim_fresh_so_no_one_takes_it_over(tmp_path, slack):
+    stack = _stack(tmp_path, slack)
+    other = build_stack(f"sqlite:///{tmp_path / 'deskbot.sqlite3'}", slack, instance="other")
+    assert stack.ledger.claim(DAILY_0409, MANAGERS, SIX_PM, SIX_PM) is Claim.NEW
+
+    stack.ledger.touch(DAILY_0409, SIX_PM + timedelta(minutes=5))  # still working on it five minutes on
+
+    assert other.ledger.claim(DAILY_0409, MANAGERS, SIX_PM, SIX_PM + timedelta(minutes=6)) is Claim.TAKEN
+    assert other.ledger.claim(DAILY_0409, MANAGERS, SIX_PM, SIX_PM + timedelta(minutes=8)) is Claim.RECOVER

@@ -94,6 +94,7 @@ def start_demo(
         started = time.time() + 3
         # Lateness is judged in desk time: give a fast replay half a real minute before a post is stale.
         env["DESKBOT_POST_GRACE_MINUTES"] = f"{max(10.0, speed / 2):g}"
+        env["DESKBOT_STALE_CLAIM_SECONDS"] = f"{min(86400.0, max(120.0, speed * 60)):g}"
         args = ["--as-of", start.strftime("%Y-%m-%dT%H:%M"), "--speed", f"{speed:g}"]
         args += ["--started-at", f"{started:.3f}"]
         web.clock = {"real_start": started, "desk_start": start.timestamp(), "speed": speed}

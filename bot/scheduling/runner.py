@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -44,6 +47,9 @@ class Fired(StrEnum):
 class RunnerSettings:
     slash_command: str = "/deskbot"
     grace: timedelta = DEFAULT_GRACE
+    # While a post is being made, its claim is refreshed this often (real seconds), so a long
+    # one (a flash polling for results) is never mistaken for a claim left by a crash.
+    heartbeat_seconds: float = 20.0
 
 
 class PostRunner:
@@ -57,8 +63,10 @@ class PostRunner:
         execute: Execute,
         settings: RunnerSettings = RunnerSettings(),
         alerts: Alerts | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._alerts = alerts
+        self._clock = clock
         self._ledger = ledger
         self._registry = registry
         self._delivery = delivery
@@ -83,7 +91,8 @@ class PostRunner:
         if post.kind is PostKind.ALERTS:
             return self._check_alerts(post, now)
         ctx = CommandContext(now=now, slash_command=self._settings.slash_command, channel_id=post.channel_id)
-        reply, ref = self._execute(post.command, ctx, self._registry)
+        with self._heartbeat(post.key, now):
+            reply, ref = self._execute(post.command, ctx, self._registry)
         if reply.outcome is not Outcome.OK:
             return self._failed(post, now, f"the command failed ({reply.outcome.value}, ref {ref})", permanent=False)
         try:
@@ -95,6 +104,26 @@ class PostRunner:
             return self._failed(post, now, f"{type(error).__name__}", permanent=False)
         self._ledger.finish(post.key, State.SENT, now, message_ts=ts)
         return Fired.SENT
+
+    @contextmanager
+    def _heartbeat(self, key: str, started: datetime) -> Iterator[None]:
+        done = threading.Event()
+        began = time.monotonic()
+
+        def beat() -> None:
+            while not done.wait(self._settings.heartbeat_seconds):
+                now = self._clock() if self._clock else started + timedelta(seconds=time.monotonic() - began)
+                try:
+                    self._ledger.touch(key, now)
+                except Exception:
+                    logger.exception("could not refresh the claim on %s", key)
+
+        thread = threading.Thread(target=beat, name=f"claim-{key}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
 
     def _check_alerts(self, post: PlannedPost, now: datetime) -> Fired:
         """Post each condition that fired, once per condition per day and channel."""

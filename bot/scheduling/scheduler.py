@@ -76,7 +76,6 @@ class DeskScheduler:
         self._runner = runner
         self._ledger = ledger
         self._times = times or ScheduleTimes()
-        self._lock = threading.Lock()
 
     def plan(self, now: datetime) -> list[PlannedPost]:
         today = now.astimezone(DESK_TZ).date()
@@ -99,12 +98,11 @@ class DeskScheduler:
 
     def run_due(self, now: datetime) -> list[tuple[PlannedPost, Fired]]:
         """Fire every post due by `now` and not yet finished, oldest first."""
-        with self._lock:
-            return [(post, self._runner.fire(post, now)) for post in self.pending(now)]
+        return [(post, self._runner.fire(post, now)) for post in self.pending(now)]
 
     def fire_one(self, post: PlannedPost, clock: Clock) -> Fired:
-        with self._lock:
-            return self._runner.fire(post, clock())
+        # No lock: the ledger's claim decides who posts, across threads and instances alike.
+        return self._runner.fire(post, clock())
 
 
 class SchedulerService:

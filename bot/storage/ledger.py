@@ -93,6 +93,19 @@ class PostLedger:
                 .values(state=state.value, message_ts=message_ts, detail=detail, finished_at=now.astimezone(UTC))
             )
 
+    def touch(self, key: str, now: datetime) -> None:
+        """Keep our claim fresh while a long post (a flash polling for results) is in progress."""
+        with self._sessions.begin() as session:
+            session.execute(
+                update(LedgerEntry)
+                .where(
+                    LedgerEntry.key == key,
+                    LedgerEntry.state == State.CLAIMED.value,
+                    LedgerEntry.claimed_by == self._instance,
+                )
+                .values(claimed_at=now.astimezone(UTC))
+            )
+
     def release(self, key: str, detail: str) -> None:
         """Let a failed post be retried later by whoever claims it next (counts as an attempt)."""
         with self._sessions.begin() as session:
