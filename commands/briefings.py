@@ -90,8 +90,12 @@ def _tenor_and_day(args: CommandArgs, command: Command, ctx: CommandContext) -> 
     return options.positionals[0].lower(), parse_date(options.positionals[1], command, "auction date")
 
 
-def _auction(book: AuctionBook, tenor: str, day: date, command: Command) -> AuctionRecord:
+def _auction(book: AuctionBook, tenor: str, day: date, command: Command, now: datetime) -> AuctionRecord:
+    """The auction from the history, else from the announced/upcoming calendar (not yet held)."""
     found = [r for r in book.records() if r.tenor == tenor and r.auction_date == day and not r.is_small_value]
+    if not found:
+        announced = book.calendar(day, now).records
+        found = [r for r in announced if r.tenor == tenor and r.auction_date == day and not r.is_small_value]
     if not found:
         raise UsageError(f"There is no {tenor} auction on {day.isoformat()} in the calendar I have.", command)
     return found[-1]
@@ -164,7 +168,7 @@ def _preview(services: BriefingServices) -> Command:
     def handle(args: CommandArgs, ctx: CommandContext) -> Reply:
         tenor, day = _tenor_and_day(args, command, ctx)
         book = _need_auctions(services, command)
-        record = _auction(book, tenor, day, command)
+        record = _auction(book, tenor, day, command, ctx.now)
         title = f"Tomorrow: {describe_tenor(tenor)} auction, {day_label(day)}"
         lines = [f"*{_offering(record)}*", f"*The last {RECENT_AUCTIONS} {tenor} auctions:*"]
         lines += _recent_lines(book, tenor, day)
@@ -186,7 +190,7 @@ def _briefing(services: BriefingServices) -> Command:
     def handle(args: CommandArgs, ctx: CommandContext) -> Reply:
         tenor, day = _tenor_and_day(args, command, ctx)
         book = _need_auctions(services, command)
-        record = _auction(book, tenor, day, command)
+        record = _auction(book, tenor, day, command, ctx.now)
         title = f"{describe_tenor(tenor)} auction today — closes {clock_et(record.close_time)}"
         lines = [f"*{_offering(record)}*", f"*The last {RECENT_AUCTIONS} {tenor} auctions:*"]
         lines += _recent_lines(book, tenor, day)
@@ -215,7 +219,7 @@ def _flash(services: BriefingServices) -> Command:
     def handle(args: CommandArgs, ctx: CommandContext) -> Reply:
         tenor, day = _tenor_and_day(args, command, ctx)
         book = _need_auctions(services, command)
-        record = _auction(book, tenor, day, command)
+        record = _auction(book, tenor, day, command, ctx.now)
         if record.has_results:  # already known (a replay, or a late run): no need to watch
             outcome = FlashOutcome(record, record, 0, ctx.now)
             return format_flash(book, outcome)
