@@ -94,3 +94,67 @@ def deskbot_argv() -> list[str]:
 
 def naive_argv() -> list[str]:
     return [sys.executable, str(ROOT / "bench" / "naive_bolt_app.py")]
+
+
+def bare_png(chart: object) -> bytes:
+    """The floor for drawing a chart: a bare matplotlib plot of the same data, same size, no styling."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from charts.specs import CategoryChart, LineChart, PanelChart
+
+    if isinstance(chart, LineChart):
+        fig, ax = plt.subplots(figsize=(8.0, 4.5), dpi=120)
+        for series in chart.series:
+            ax.plot([p[0] for p in series.points], [math.nan if p[1] is None else p[1] for p in series.points])
+    elif isinstance(chart, CategoryChart):
+        fig, ax = plt.subplots(figsize=(8.0, 4.5), dpi=120)
+        for category_series in chart.series:
+            ax.plot(list(chart.categories), [math.nan if v is None else v for v in category_series.values])
+    elif isinstance(chart, PanelChart):
+        count = max(len(chart.panels), 1)
+        fig, axes = plt.subplots(count, 1, figsize=(8.0, 1.9 + 2.0 * count), dpi=120, sharex=True, squeeze=False)
+        for ax, panel in zip(axes[:, 0], chart.panels, strict=False):
+            for category_series in panel.series:
+                ax.plot(list(chart.categories), [math.nan if v is None else v for v in category_series.values])
+    else:
+        raise TypeError(type(chart).__name__)
+    try:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+        return buffer.getvalue()
+    finally:
+        plt.close(fig)
+
+
+def in_process_registry(upstream_env: dict[str, str]):  # type: ignore[no-untyped-def]
+    """deskbot's command registry in this process, on a fresh SQLite file, upstreams at `upstream_env`."""
+    import os
+    import tempfile
+
+    from bot.config import Settings
+    from bot.wiring import wire
+
+    saved = dict(os.environ)
+    try:
+        os.environ.update(upstream_env)
+        os.environ["DESKBOT_DATA_DIR"] = tempfile.mkdtemp(prefix="deskbot-bench-")
+        settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return wire(settings).registry
+
+
+def command_context():  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    from commands.context import CommandContext
+    from market.tz import DESK_TZ
+
+    short = {"/yields": "yields", "/curve": "curve", "/auction": "auction", "/funding": "funding", "/basis": "basis"}
+    return CommandContext(now=datetime.now(DESK_TZ), short_commands=short)
