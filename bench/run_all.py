@@ -43,6 +43,7 @@ def main() -> int:
     args = parser.parse_args()
     chosen = {name.strip() for name in args.only.split(",") if name.strip()}
 
+    load_before = os.getloadavg()[0]
     rows: list[str] = []
     failed: list[str] = []
     started = time.perf_counter()
@@ -66,7 +67,8 @@ def main() -> int:
     print(f"\n=== summary ({time.perf_counter() - started:.0f} s) ===\n")
     print(
         f"Machine: {cpus} cores, {platform.system()} {platform.machine()}, Python {platform.python_version()}, "
-        f"{when}; `python bench/run_all.py{' --quick' if args.quick else ''}`. Medians unless stated.\n"
+        f"{when}; `python bench/run_all.py{' --quick' if args.quick else ''}`. Medians unless stated. "
+        f"1-minute load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end.\n"
     )
     print("| Figure | deskbot | Baseline (same run) | Ratio | Target |")
     print("|---|---|---|---|---|")
