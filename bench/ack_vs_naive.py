@@ -92,8 +92,9 @@ def main() -> int:
                 target = "p99 ≤ 30 ms" if concurrency == 50 else ""
                 if target:
                     target += " ✓" if d99 <= 30 else " ✗"
-                result(f"ack p50, {concurrency} concurrent", f"{d50:.1f} ms", f"{n50:.1f} ms", d50, n50)
-                result(f"ack p99, {concurrency} concurrent", f"{d99:.1f} ms", f"{n99:.1f} ms", d99, n99, target)
+                what = f"{concurrency} concurrent `{args.text.split(' --')[0]}`"
+                result(f"ack p50, {what}", f"{d50:.1f} ms", f"{n50:.1f} ms (naive Bolt)", d50, n50)
+                result(f"ack p99, {what}", f"{d99:.1f} ms", f"{n99:.1f} ms (naive Bolt)", d99, n99, target)
     return 1 if failures else 0
 
 

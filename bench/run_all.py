@@ -28,6 +28,8 @@ RESULT_PREFIX = "RESULT |"
 # (script, full-run arguments, quick-run arguments)
 BENCHMARKS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("ack_vs_naive", ("--levels", "1,10,50", "--per-client", "3"), ("--levels", "1,10,50", "--per-client", "1")),
+    # The same at 50 with the cheapest command: the ack path with little work competing for the GIL.
+    ("ack_vs_naive", ("--levels", "50", "--per-client", "3", "--text", "help"), ("--levels", "50", "--text", "help")),
     ("chart_delivery", ("--warm", "7"), ("--warm", "3")),
     ("flash_post", ("--runs", "10"), ("--runs", "3")),
     ("rarity_bench", ("--repeat", "3"), ("--repeat", "1")),
