@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -122,11 +123,27 @@ def main() -> int:
                         bot.events_url, SIGNING_SECRET, text, url, command=command, client=client
                     ).status_code
 
+                samples: list[tuple[int, float]] = []  # (commands answered, RSS MB), every 0.5 s
+                done = threading.Event()
+
+                def sample() -> None:
+                    while not done.wait(0.5):
+                        samples.append((len(slack.calls_to(RESPONSE_URL)) - answers_before, rss_mb(pid)))
+
+                sampler = threading.Thread(target=sample, daemon=True)
+                sampler.start()
                 with ThreadPoolExecutor(args.concurrency) as pool:
                     statuses = list(pool.map(fire, range(args.commands)))
             slack.wait_for(RESPONSE_URL, answers_before + args.commands, timeout=900)
             slack.wait_for("files.completeUploadExternal", uploads_before + charts, timeout=900)
             took = time.perf_counter() - started
+            done.set()
+            sampler.join()
+            steps = []
+            for quarter in (1, 2, 3):
+                wanted = quarter * args.commands // 4
+                steps += [f"{rss:.0f} MB at {count}" for count, rss in samples if count >= wanted][:1]
+            print(f"resident memory along the way: {', '.join(steps)} commands answered", flush=True)
             time.sleep(0.5)
             after = rss_mb(pid)
             peak = next(
