@@ -24,7 +24,8 @@ from slack_sdk import WebClient  # noqa: E402
 
 
 def bare_app(token: str, signing_secret: str, api_url: str) -> App:
-    app = App(client=WebClient(token=token, base_url=api_url), signing_secret=signing_secret)
+    client = WebClient(token=token, base_url=api_url)
+    app = App(client=client, signing_secret=signing_secret, process_before_response=True)
 
     def acknowledge(ack: Ack) -> None:
         ack()
@@ -62,7 +63,7 @@ def naive_app() -> tuple[App, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bare", action="store_true", help="only ack; no deskbot code imported")
+    parser.add_argument("--bare", action="store_true", help="only ack; no deskbot command code imported")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     import os
