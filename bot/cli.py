@@ -16,7 +16,6 @@ from bot.execution import execute
 from bot.logs import configure_logging
 from bot.text_render import reply_as_text
 from bot.wiring import wire
-from charts.render import render_png
 from commands.context import CommandContext
 from commands.reply import Outcome, Reply
 
@@ -139,6 +138,8 @@ def _write_charts(reply: Reply, out_dir: Path | None) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     for chart in reply.charts:
         path = out_dir / chart.filename
+        from charts.render import render_png  # matplotlib only when a chart is written
+
         path.write_bytes(render_png(chart))
         print(f"chart written to {path}", file=sys.stderr)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -42,3 +44,27 @@ def start_data_refresh(services: Services, clock: Clock) -> BackgroundScheduler 
     scheduler.add_job(refresh_curve, id="refresh-par-curve-on-start")
     scheduler.start()
     return scheduler
+
+
+def warm_histories(services: Services) -> threading.Thread:
+    """Load the shipped histories in the background, so the first command after start is not the slow one."""
+
+    def warm() -> None:
+        started = time.monotonic()
+        try:
+            if services.yields is not None:
+                services.yields.frame()
+            if services.auctions is not None:
+                services.auctions.records()
+            if services.funding is not None:
+                services.funding.rates("SOFR")
+                services.funding.repo_take_up()
+                services.funding.leveraged_net()
+        except Exception:  # warming is an optimisation; a command will load (and report) on its own
+            logger.exception("loading the histories in the background failed")
+            return
+        logger.info("histories loaded in %.1f s", time.monotonic() - started)
+
+    thread = threading.Thread(target=warm, name="deskbot-warm", daemon=True)
+    thread.start()
+    return thread

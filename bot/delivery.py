@@ -14,7 +14,6 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, RetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from charts.render import render_png
 from charts.specs import ChartRequest
 from commands import blocks
 from commands.reply import Reply
@@ -42,9 +41,9 @@ class ChartUploadError(Exception):
 class SlackDelivery:
     """Sends replies; everything Slack-specific about posting lives here."""
 
-    def __init__(self, client: WebClient, render: Callable[[ChartRequest], bytes] = render_png) -> None:
+    def __init__(self, client: WebClient, render: Callable[[ChartRequest], bytes] | None = None) -> None:
         self._client = client
-        self._render = render
+        self._render = render or _render_png
 
     def respond(self, response_url: str, reply: Reply, channel_id: str | None) -> bool:
         """Answer a slash command; True when the message reached Slack.
@@ -125,6 +124,13 @@ class SlackDelivery:
             logger.warning("response_url answered HTTP %s: %s", response.status_code, response.body[:200])
             return False
         return True
+
+
+def _render_png(chart: ChartRequest) -> bytes:
+    # matplotlib loads on the first chart, not at start-up.
+    from charts.render import render_png
+
+    return render_png(chart)
 
 
 def chart_refused_reply(reason: str) -> Reply:

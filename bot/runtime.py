@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.data_refresh import start_data_refresh
+from bot.data_refresh import start_data_refresh, warm_histories
 from bot.delivery import SlackDelivery
 from bot.execution import execute
 from bot.http_server import serve_http
@@ -36,6 +36,7 @@ def run_bot(settings: Settings, clock: Clock) -> None:
     client = create_web_client(settings)
     wired = wire(settings, client, clock)
     app = create_app(settings, client, wired.registry, CommandLog(wired.sessions), clock)
+    warm_histories(wired.services)
     refresher = start_data_refresh(wired.services, clock)
     scheduler = start_scheduler(settings, wired, client, clock) if settings.scheduler_enabled else None
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
