@@ -46,8 +46,11 @@ def start_data_refresh(services: Services, clock: Clock) -> BackgroundScheduler 
     return scheduler
 
 
-def warm_histories(services: Services) -> threading.Thread:
-    """Load the shipped histories in the background, so the first command after start is not the slow one."""
+def warm_histories(services: Services, delay_seconds: float = 1.0) -> threading.Timer:
+    """Load the shipped histories in the background, so the first command after start is not the slow one.
+
+    It waits `delay_seconds` first, so the HTTP server comes up without competing for the interpreter.
+    """
 
     def warm() -> None:
         started = time.monotonic()
@@ -65,6 +68,8 @@ def warm_histories(services: Services) -> threading.Thread:
             return
         logger.info("histories loaded in %.1f s", time.monotonic() - started)
 
-    thread = threading.Thread(target=warm, name="deskbot-warm", daemon=True)
-    thread.start()
-    return thread
+    timer = threading.Timer(delay_seconds, warm)
+    timer.name = "deskbot-warm"
+    timer.daemon = True
+    timer.start()
+    return timer
