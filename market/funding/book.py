@@ -153,8 +153,22 @@ class FundingBook:
 
     # ---- frames the analytics read ------------------------------------------------------------
 
+    def _derived(self, key: str, build: Callable[[], Any]) -> Any:
+        """A frame built from the records, kept until new records are stored; callers get a copy.
+
+        Every funding answer reads the same few frames many times over; building
+        them once per data change keeps `/funding` and `/basis` fast under load.
+        """
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key].copy()
+
     def rates(self, kind: str) -> pd.DataFrame:
         """One reference rate by date: rate, p1, p25, p75, p99 (%), volume_bn ($bn); NaN = not published."""
+        frame: pd.DataFrame = self._derived(f"rates:{kind.upper()}", lambda: self._build_rates(kind))
+        return frame
+
+    def _build_rates(self, kind: str) -> pd.DataFrame:
         rows = [f for f in self.fixings() if f.kind == kind.upper() and f.rate is not None]
         columns = ("rate", "p1", "p25", "p75", "p99", "volume_bn")
         frame = pd.DataFrame(
@@ -165,6 +179,10 @@ class FundingBook:
 
     def policy(self) -> pd.DataFrame:
         """Daily Fed policy rates (%): iorb, ioer, lower, upper (fed funds target range)."""
+        frame: pd.DataFrame = self._derived("frame:policy", self._build_policy)
+        return frame
+
+    def _build_policy(self) -> pd.DataFrame:
         names = {"IORB": "iorb", "IOER": "ioer", "DFEDTARL": "lower", "DFEDTARU": "upper"}
         series = {}
         for upstream, ours in names.items():
@@ -184,11 +202,17 @@ class FundingBook:
 
     def repo_take_up(self) -> pd.Series:
         """Repo accepted per day, $bn: the SRF, and the 2019-2021 temporary repos (the day's operations summed)."""
-        return self._daily_amount(op for op in self.operations() if op.is_repo)
+        series: pd.Series = self._derived(
+            "frame:repo", lambda: self._daily_amount(op for op in self.operations() if op.is_repo)
+        )
+        return series
 
     def reverse_repo(self) -> pd.Series:
         """ON RRP accepted per day, $bn."""
-        return self._daily_amount(op for op in self.operations() if not op.is_repo)
+        series: pd.Series = self._derived(
+            "frame:reverse_repo", lambda: self._daily_amount(op for op in self.operations() if not op.is_repo)
+        )
+        return series
 
     @staticmethod
     def _daily_amount(operations: Iterable[RepoOperation]) -> pd.Series:
@@ -202,6 +226,10 @@ class FundingBook:
 
     def leveraged_net(self) -> pd.DataFrame:
         """Leveraged funds' net position (long − short, contracts) by report date, one column per contract code."""
+        frame: pd.DataFrame = self._derived("frame:leveraged_net", self._build_leveraged_net)
+        return frame
+
+    def _build_leveraged_net(self) -> pd.DataFrame:
         table: dict[str, dict[pd.Timestamp, float]] = {code: {} for code in TREASURY_CONTRACTS}
         for position in self.positions():
             net = position.lev_net
