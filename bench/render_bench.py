@@ -1,4 +1,4 @@
-"""Chart render per chart kind: `charts.render.render_png` against a bare matplotlib plot of the same data.
+"""Chart render per chart kind: `charts.render.draw_png` (no kept PNGs) against a bare matplotlib plot of the same data.
 
 Each kind's spec is the one a real command builds (`/yields 30y`: LineChart,
 `/curve`: CategoryChart, `/auction 10y history`: PanelChart, all as of
@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import AS_OF, bare_png, command_context, in_process_registry, median, result, timed_ms  # noqa: E402
-from charts.render import render_png  # noqa: E402
+from charts.render import draw_png  # noqa: E402
 from commands.dispatch import answer  # noqa: E402
 from tests.harness.upstream import RecordedUpstream  # noqa: E402
 
@@ -39,11 +39,11 @@ def main() -> int:
         for kind, text in SOURCES:
             chart = answer(text, ctx, registry).charts[0]
             assert type(chart).__name__ == kind, (kind, type(chart).__name__)
-            render_png(chart)  # warm: fonts cached, matplotlib imported
+            draw_png(chart)  # warm: fonts cached, matplotlib imported
             bare_png(chart)
-            deskbot = median(timed_ms(lambda chart=chart: render_png(chart), args.repeat))
+            deskbot = median(timed_ms(lambda chart=chart: draw_png(chart), args.repeat))
             bare = median(timed_ms(lambda chart=chart: bare_png(chart), args.repeat))
-            print(f"{kind:14s} ({text}): render_png p50 {deskbot:6.1f} ms  bare matplotlib p50 {bare:6.1f} ms")
+            print(f"{kind:14s} ({text}): draw_png p50 {deskbot:6.1f} ms  bare matplotlib p50 {bare:6.1f} ms")
             figure = f"chart render, {kind} (`{text.split(' --')[0]}`)"
             result(figure, f"{deskbot:.0f} ms", f"{bare:.0f} ms", deskbot, bare)
     return 0

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.storage.database import create_database  # noqa: E402
 from bot.storage.market_store import SqlRecordStore  # noqa: E402
-from charts.render import render_png  # noqa: E402
+from charts.render import draw_png  # noqa: E402
 from commands.context import CommandContext  # noqa: E402
 from commands.dispatch import answer, build_registry  # noqa: E402
 from commands.services import Services  # noqa: E402
@@ -71,7 +71,7 @@ def main() -> None:
     def command_with_chart() -> None:
         reply = answer("/deskbot yields 30y", ctx, registry)
         for chart in reply.charts:
-            render_png(chart)
+            draw_png(chart)
 
     command_with_chart()  # warm: history parsed, matplotlib imported
     samples = timed(command_with_chart, 20)
@@ -81,14 +81,14 @@ def main() -> None:
     )
     reply = answer("/deskbot yields 30y", ctx, registry)
     chart = reply.charts[0]
-    render = timed(lambda: render_png(chart), 20)
+    render = timed(lambda: draw_png(chart), 20)
     command_only = timed(lambda: answer("/deskbot yields 30y", ctx, registry), 20)
     print(
         f"  of which the reply: p50 {statistics.median(command_only):.0f} ms; chart render p50 "
         f"{statistics.median(render):.0f} ms"
     )
     curve = answer("/deskbot curve", ctx, registry).charts[0]
-    print(f"curve chart render: p50 {statistics.median(timed(lambda: render_png(curve), 20)):.0f} ms")
+    print(f"curve chart render: p50 {statistics.median(timed(lambda: draw_png(curve), 20)):.0f} ms")
 
 
 if __name__ == "__main__":

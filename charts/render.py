@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -24,8 +26,35 @@ _SHADE_COLOUR = "#f4b183"
 _THRESHOLD_COLOUR = "#c00000"
 
 
+# The same chart is often asked for many times in a few minutes (everyone types `/yields 30y`
+# after an auction); a chart request is plain, hashable data, so its PNG is kept and reused.
+_CACHE_SIZE = 32
+_cache: OrderedDict[ChartRequest, bytes] = OrderedDict()
+# pyplot keeps global figure state; one figure is drawn at a time.
+_lock = threading.Lock()
+
+
 def render_png(request: ChartRequest) -> bytes:
-    """Draw `request` and return the PNG file's bytes."""
+    """The PNG file's bytes for `request`, drawn once and reused while it stays among the recent ones."""
+    with _lock:
+        png = _cache.get(request)
+        if png is not None:
+            _cache.move_to_end(request)
+            return png
+        png = _draw(request)
+        _cache[request] = png
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+        return png
+
+
+def draw_png(request: ChartRequest) -> bytes:
+    """Draw `request` now, bypassing the kept PNGs (what the render benchmark times)."""
+    with _lock:
+        return _draw(request)
+
+
+def _draw(request: ChartRequest) -> bytes:
     renderer = _RENDERERS.get(type(request))
     if renderer is None:
         raise TypeError(f"no renderer for chart kind {type(request).__name__}")

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from charts.render import render_png
+from charts.render import draw_png, render_png
 from charts.specs import LineChart, Series
 
 
@@ -43,3 +43,13 @@ def test_different_data_draws_a_different_picture():
 def test_unknown_chart_kinds_are_refused():
     with pytest.raises(TypeError, match="no renderer"):
         render_png("not a chart")  # type: ignore[arg-type]
+
+
+def test_a_chart_asked_for_again_is_the_picture_drawn_for_that_data():
+    def chart(last: float) -> LineChart:
+        points = ((date(2025, 4, 7), 4.6), (date(2025, 4, 8), last))
+        return LineChart(title="30Y kept", series=(Series("30Y", points),))
+
+    first = render_png(chart(4.85))
+    assert render_png(chart(4.85)) == first == draw_png(chart(4.85))
+    assert render_png(chart(4.86)) != first
