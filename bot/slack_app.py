@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackClientError
 
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
-from bot.delivery import SlackDelivery, retry_handlers
+from bot.delivery import SLACK_TIMEOUT_SECONDS, SlackDelivery, retry_handlers
 from bot.execution import execute
 from bot.storage.command_log import CommandLog, CommandRecord
 from commands.context import CommandContext
@@ -24,9 +24,15 @@ logger = logging.getLogger(__name__)
 
 
 def create_web_client(settings: Settings) -> WebClient:
-    """The Web API client every Slack call goes through (429s and dropped connections retried)."""
+    """The Web API client every Slack call goes through (429s and dropped connections retried).
+
+    The timeout bounds every call, chart uploads included, so a slow Slack
+    costs a worker thread seconds, not minutes.
+    """
     token, _secret = settings.require_slack()
-    return WebClient(token=token, base_url=settings.slack_api_url, retry_handlers=retry_handlers())
+    return WebClient(
+        token=token, base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT_SECONDS, retry_handlers=retry_handlers()
+    )
 
 
 def create_app(settings: Settings, client: WebClient, registry: Registry, command_log: CommandLog, clock: Clock) -> App:
@@ -96,7 +102,7 @@ class SlashCommandHandler:
             short_commands=self._short_commands,
         )
         reply, ref = execute(text, ctx, self._registry)
-        delivered = self._delivery.respond(command["response_url"], reply, ctx.channel_id)
+        delivered = self._delivery.respond(command["response_url"], reply, ctx.channel_id, ctx.user_id)
         self._command_log.record(
             CommandRecord(
                 received_at=received_at,

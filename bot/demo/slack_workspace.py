@@ -2,7 +2,9 @@
 
 It records every call, answers with Slack's real response and error
 shapes, checks Block Kit limits like Slack does (`invalid_blocks`), and can
-be told to answer the next call to a method with an error or a 429.
+be told to misbehave the way Slack does: an error or a 429 storm for the next
+calls to one method (or to `ANY` method), a revoked token, an expired
+response_url, a slow answer.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import json
 import threading
 import time
 from collections import defaultdict, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
@@ -21,6 +23,7 @@ from bot.demo.local_server import LocalServer
 
 RESPONSE_URL = "response_url"
 UPLOAD = "upload"
+ANY = "*"  # scripts a fault for whichever method is called next
 BOT_USER_ID = "U0DESKBOT"
 TEAM_ID = "T0DESK"
 
@@ -61,6 +64,17 @@ class _Scripted:
     retry_after: int | None = None
 
 
+# What a response_url answers for each error, as Slack does: (HTTP status, plain-text body).
+RESPONSE_URL_ERRORS = {
+    "invalid_blocks": (400, "invalid_blocks"),
+    "invalid_payload": (400, "invalid_payload"),
+    "expired_url": (404, "Expired url"),  # more than 30 minutes after the command
+    "used_url": (404, "used_url"),  # used more than five times
+    "internal_error": (500, "internal_error"),
+    "service_unavailable": (503, "service_unavailable"),
+}
+
+
 @dataclass
 class SlackStandIn:
     """Start with `with SlackStandIn() as slack:`; point the bot at `slack.api_url`."""
@@ -90,9 +104,12 @@ class SlackStandIn:
         self._delays: dict[str, deque[float]] = defaultdict(deque)
         self._changed = threading.Condition()
         self._scripted: dict[str, deque[_Scripted]] = defaultdict(deque)
+        self._expired: dict[str, str] = {}  # response_url key → error it answers with
+        self.token_error: str | None = None  # set by `revoke_token`
         self._uploads: dict[str, bytes] = {}
         self._pending_files: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(1)
+        self._initial_channels = {key: replace(channel) for key, channel in self.channels.items()}
         self._server = LocalServer(_handler_for(self), port=self.port)
 
     # -- lifecycle -------------------------------------------------------
@@ -115,14 +132,51 @@ class SlackStandIn:
         """A response_url for one slash command; posts to it are recorded as `response_url`."""
         return f"{self.base_url}/commands/{key}"
 
-    # -- scripting -------------------------------------------------------
-    def fail_next(self, method: str, error: str) -> None:
-        """The next call to `method` gets `{"ok": false, "error": error}`."""
-        self._scripted[method].append(_Scripted(error=error))
+    def reset(self) -> None:
+        """Back to a fresh workspace (no calls, messages or scripted faults), so one server can serve many tests."""
+        with self._changed:
+            self.calls.clear()
+            self.messages.clear()
+            self.file_shares.clear()
+            self._delays.clear()
+            self._scripted.clear()
+            self._expired.clear()
+            self.token_error = None
+            self.channels = {key: replace(channel) for key, channel in self._initial_channels.items()}
 
-    def rate_limit_next(self, method: str, retry_after: int = 1) -> None:
-        """The next call to `method` (or `response_url`) gets HTTP 429 with Retry-After."""
-        self._scripted[method].append(_Scripted(status=429, retry_after=retry_after))
+    # -- scripting -------------------------------------------------------
+    def fail_next(self, method: str, error: str, count: int = 1) -> None:
+        """The next `count` calls to `method` (or `ANY`) get `{"ok": false, "error": error}`.
+
+        For `response_url` the error is one of `RESPONSE_URL_ERRORS`, answered
+        with Slack's HTTP status and plain-text body.
+        """
+        if method == RESPONSE_URL and error not in RESPONSE_URL_ERRORS:
+            raise ValueError(f"a response_url answers only {sorted(RESPONSE_URL_ERRORS)}")
+        with self._changed:
+            self._scripted[method].extend(_Scripted(error=error) for _ in range(count))
+
+    def rate_limit_next(self, method: str, retry_after: int = 1, count: int = 1) -> None:
+        """The next `count` calls to `method` (`response_url`, `upload` or `ANY`) get HTTP 429 with Retry-After.
+
+        `count` > 1 is a 429 storm: every retry is refused too until it has blown over.
+        """
+        with self._changed:
+            self._scripted[method].extend(_Scripted(status=429, retry_after=retry_after) for _ in range(count))
+
+    def expire_response_url(self, key: str = "cmd", error: str = "expired_url") -> None:
+        """Every post to this command's response_url gets HTTP 404 from now on (`expired_url` or `used_url`)."""
+        self._expired[key] = error
+
+    def revoke_token(self, error: str = "invalid_auth") -> None:
+        """Every Web API call answers `error` (`invalid_auth`, `token_revoked`) until `restore_token`.
+
+        response_url posts and uploads need no token, so they still work, as in Slack.
+        """
+        self.token_error = error
+
+    def restore_token(self) -> None:
+        self.token_error = None
 
     def delay_next(self, method: str, seconds: float) -> None:
         """The next call to `method` is recorded (and takes effect) at once but answered after `seconds`."""
@@ -172,8 +226,11 @@ class SlackStandIn:
 
     def _take_script(self, method: str) -> _Scripted | None:
         with self._changed:
-            queue = self._scripted.get(method)
-            return queue.popleft() if queue else None
+            for name in (method, ANY):
+                queue = self._scripted.get(name)
+                if queue:
+                    return queue.popleft()
+            return None
 
     def handle(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
         route = urlsplit(path).path
@@ -207,13 +264,18 @@ class SlackStandIn:
             self._uploads[call.params["file_id"]] = call.body
             return 200, {"Content-Type": "text/plain"}, f"OK - {len(call.body)}".encode()
         if call.method == RESPONSE_URL:
-            problem = block_problem(call.params.get("blocks"))
-            if problem:
-                return 400, {"Content-Type": "text/plain"}, b"invalid_blocks"
+            scripted_error = scripted.error if scripted and scripted.error in RESPONSE_URL_ERRORS else None
+            error = self._expired.get(call.path.rsplit("/", 1)[-1]) or scripted_error
+            error = error or block_problem(call.params.get("blocks"))
+            if error:
+                status, text = RESPONSE_URL_ERRORS[error]
+                return status, {"Content-Type": "text/plain"}, text.encode()
             call.ts = self._next_ts()  # where the answer falls among the channel's messages
             return 200, {"Content-Type": "text/plain"}, b"ok"
         if scripted and scripted.error:
             return _api_error(scripted.error)
+        if self.token_error and call.method != "apps.connections.open":
+            return _api_error(self.token_error)
         expected_token = self.app_token if call.method == "apps.connections.open" else self.token
         if _bearer(call) != expected_token:
             return _api_error("invalid_auth")

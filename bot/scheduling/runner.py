@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from slack_sdk.errors import SlackApiError
 
-from bot.delivery import SlackDelivery
+from bot.delivery import AUTH_ERRORS, Posted, SlackDelivery, log_auth_failure
 from bot.storage.ledger import Claim, PostLedger, State
 from commands.briefings import Alert, alert_reply
 from commands.context import CommandContext
@@ -26,9 +26,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_GRACE = timedelta(minutes=10)
 # Slack errors that retrying will not fix: the post is given up, and the log says why.
-PERMANENT_ERRORS = frozenset(
-    {"not_in_channel", "channel_not_found", "is_archived", "invalid_auth", "account_inactive", "token_revoked"}
-)
+PERMANENT_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived"}) | AUTH_ERRORS
 
 Execute = Callable[[str, CommandContext, Registry], tuple[Reply, str | None]]
 Alerts = Callable[[date], list[Alert]]
@@ -96,13 +94,20 @@ class PostRunner:
         if reply.outcome is not Outcome.OK:
             return self._failed(post, now, f"the command failed ({reply.outcome.value}, ref {ref})", permanent=False)
         try:
-            ts = self._post(post, reply)
+            posted = self._post(post, reply)
         except SlackApiError as error:
             reason = str(error.response.get("error", "unknown_error"))
-            return self._failed(post, now, f"Slack said {reason}", permanent=reason in PERMANENT_ERRORS)
-        except Exception as error:  # network trouble after retries
+            return self._failed(post, now, f"Slack said {reason}", permanent=reason in PERMANENT_ERRORS, reason=reason)
+        except Exception as error:  # no answer (a timeout, a dropped connection): Slack may have posted it
+            found = self._already_posted(post)
+            if found is not None:
+                logger.warning(
+                    "%s: Slack's answer was lost (%s) but the post is in the channel", post.key, type(error).__name__
+                )
+                self._ledger.finish(post.key, State.SENT, now, message_ts=found, detail="found after a lost answer")
+                return Fired.SENT
             return self._failed(post, now, f"{type(error).__name__}", permanent=False)
-        self._ledger.finish(post.key, State.SENT, now, message_ts=ts)
+        self._ledger.finish(post.key, State.SENT, now, message_ts=posted.ts, detail=_shortfall(posted))
         return Fired.SENT
 
     @contextmanager
@@ -136,23 +141,26 @@ class PostRunner:
             try:
                 ts = self._delivery.post(post.channel_id, alert_reply(alert, day), post_key=key)
             except SlackApiError as error:
-                self._ledger.finish(key, State.GIVEN_UP, now, detail=str(error.response.get("error")))
+                reason = str(error.response.get("error"))
+                if reason in AUTH_ERRORS:
+                    log_auth_failure(reason, f"posting {key}; gave up on it")
+                self._ledger.finish(key, State.GIVEN_UP, now, detail=reason)
                 continue
             self._ledger.finish(key, State.SENT, now, message_ts=ts)
         self._ledger.finish(post.key, State.SENT, now, detail=f"{len(fired)} condition(s) met")
         return Fired.SENT
 
-    def _post(self, post: PlannedPost, reply: Reply) -> str:
+    def _post(self, post: PlannedPost, reply: Reply) -> Posted:
         thread_ts = None
         if post.thread_of:
             parent = self._ledger.get(post.thread_of)
             thread_ts = parent.message_ts if parent and parent.state is State.SENT else None
-        ts = self._delivery.post(post.channel_id, reply, thread_ts=thread_ts, post_key=post.key)
+        posted = self._delivery.post_reply(post.channel_id, reply, thread_ts=thread_ts, post_key=post.key)
         if post.kind is PostKind.FLASH and thread_ts:
             headline = reply.text.split("\n", 1)[0]
             line = Reply(text=f"{headline} — details in the thread.")
             self._delivery.post(post.channel_id, line, post_key=post.key + ":line")
-        return ts
+        return posted
 
     def _already_posted(self, post: PlannedPost) -> str | None:
         oldest = (post.due_at - timedelta(minutes=5)).timestamp()
@@ -161,13 +169,30 @@ class PostRunner:
         except SlackApiError as error:
             logger.warning("could not check %s for %s: %s", post.channel_id, post.key, error.response.get("error"))
             return None
+        except Exception as error:  # no answer: treated as not found, and the next attempt checks again
+            logger.warning("could not check %s for %s: %s", post.channel_id, post.key, type(error).__name__)
+            return None
 
-    def _failed(self, post: PlannedPost, now: datetime, why: str, *, permanent: bool) -> Fired:
+    def _failed(self, post: PlannedPost, now: datetime, why: str, *, permanent: bool, reason: str = "") -> Fired:
+        """Give the post up (a permanent refusal, or the retry failed too) or release it for one retry."""
         record = self._ledger.get(post.key)
         if permanent or (record is not None and record.attempts >= 2):
-            logger.error("gave up on %s: %s", post.key, why)
+            if reason in AUTH_ERRORS:
+                log_auth_failure(reason, f"posting {post.key}; gave up on it")
+            else:
+                logger.error("gave up on %s: %s", post.key, why)
             self._ledger.finish(post.key, State.GIVEN_UP, now, detail=why)
             return Fired.GIVEN_UP
         logger.warning("%s failed, will retry once: %s", post.key, why)
         self._ledger.release(post.key, why)
         return Fired.FAILED
+
+
+def _shortfall(posted: Posted) -> str | None:
+    """The ledger's note on a post that went out less than whole, or None."""
+    notes = []
+    if posted.plain_text:
+        notes.append("posted as plain text (Slack refused the blocks)")
+    if posted.chart_problem:
+        notes.append(f"chart not posted: {posted.chart_problem}")
+    return "; ".join(notes) or None

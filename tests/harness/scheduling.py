@@ -37,8 +37,10 @@ class Stack:
     subscriptions: SqlSubscriptionStore
 
 
-def build_stack(database_url: str, slack: SlackStandIn, instance: str = "test-1") -> Stack:
-    """Offline domain services (shipped data only), the real ledger and delivery to the stand-in."""
+def build_stack(
+    database_url: str, slack: SlackStandIn, instance: str = "test-1", client: WebClient | None = None
+) -> Stack:
+    """Offline domain services (shipped data only), the real ledger and delivery to the stand-in (or `client`)."""
     sessions = create_database(database_url)
     store = SqlRecordStore(sessions)
     yields = YieldHistory(store)
@@ -60,7 +62,7 @@ def build_stack(database_url: str, slack: SlackStandIn, instance: str = "test-1"
         schedule=ScheduleServices(store=subscriptions),
     )
     registry = build_registry(services)
-    delivery = SlackDelivery(WebClient(token=slack.token, base_url=slack.api_url))
+    delivery = SlackDelivery(client or WebClient(token=slack.token, base_url=slack.api_url))
     runner = PostRunner(
         ledger, registry, delivery, execute, RunnerSettings(), alerts=lambda day: evaluate_alerts(briefings, day)
     )
