@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from slack_sdk import WebClient
+
+from bot.delivery import retry_handlers
 from bot.demo.slack_workspace import SlackStandIn
 from bot.storage.ledger import Claim, State
 from commands.schedule.model import Feed, Subscription
@@ -99,3 +102,18 @@ def test_a_long_post_keeps_its_claim_fresh_so_no_one_takes_it_over(tmp_path, sla
 
     assert other.ledger.claim(DAILY_0409, MANAGERS, SIX_PM, SIX_PM + timedelta(minutes=6)) is Claim.TAKEN
     assert other.ledger.claim(DAILY_0409, MANAGERS, SIX_PM, SIX_PM + timedelta(minutes=8)) is Claim.RECOVER
+
+
+def test_an_alert_whose_answer_was_lost_is_found_in_the_channel_not_posted_again(tmp_path, slack):
+    client = WebClient(token=slack.token, base_url=slack.api_url, timeout=1, retry_handlers=retry_handlers())
+    stack = build_stack(f"sqlite:///{tmp_path / 'deskbot.sqlite3'}", slack, client=client)
+    stack.subscriptions.put(Subscription(AUCTIONS, Feed.ALERTS, (), 60, "U0ADMIN"))
+    slack.delay_next("chat.postMessage", 2.0)  # Slack posts the first alert but answers too late
+
+    stack.scheduler.run_due(SIX_PM.replace(hour=13, minute=15))
+    stack.scheduler.run_due(SIX_PM.replace(hour=18, minute=20))
+
+    keys = [m["metadata"]["event_payload"]["key"] for m in slack.messages[AUCTIONS]]
+    assert len(keys) == len(set(keys)) == 4
+    assert {stack.ledger.get(key).state for key in keys} == {State.SENT}
+    assert len(slack.calls_to("conversations.history")) == 1

@@ -136,8 +136,14 @@ class PostRunner:
         fired = self._alerts(day) if self._alerts is not None else []
         for alert in fired:
             key = f"alert:{post.channel_id}:{alert.condition}:{day.isoformat()}"
-            if self._ledger.claim(key, post.channel_id, post.due_at, now) is not Claim.NEW:
+            claim = self._ledger.claim(key, post.channel_id, post.due_at, now)
+            if claim is Claim.TAKEN:
                 continue
+            if claim is Claim.RECOVER:  # an earlier check lost Slack's answer or crashed mid-post
+                found = self._find_post(post.channel_id, key, post.due_at)
+                if found is not None:
+                    self._ledger.finish(key, State.SENT, now, message_ts=found, detail="found after a lost answer")
+                    continue
             try:
                 ts = self._delivery.post(post.channel_id, alert_reply(alert, day), post_key=key)
             except SlackApiError as error:
@@ -145,6 +151,12 @@ class PostRunner:
                 if reason in AUTH_ERRORS:
                     log_auth_failure(reason, f"posting {key}; gave up on it")
                 self._ledger.finish(key, State.GIVEN_UP, now, detail=reason)
+                continue
+            except Exception as error:  # no answer: Slack may have posted it; the next check looks first
+                logger.warning(
+                    "alert %s got no answer from Slack (%s); the next check retries", key, type(error).__name__
+                )
+                self._ledger.release(key, type(error).__name__)
                 continue
             self._ledger.finish(key, State.SENT, now, message_ts=ts)
         self._ledger.finish(post.key, State.SENT, now, detail=f"{len(fired)} condition(s) met")
@@ -163,14 +175,18 @@ class PostRunner:
         return posted
 
     def _already_posted(self, post: PlannedPost) -> str | None:
-        oldest = (post.due_at - timedelta(minutes=5)).timestamp()
+        return self._find_post(post.channel_id, post.key, post.due_at)
+
+    def _find_post(self, channel_id: str, key: str, due_at: datetime) -> str | None:
+        """The ts of the post carrying `key` in the channel since shortly before it was due, or None."""
+        oldest = (due_at - timedelta(minutes=5)).timestamp()
         try:
-            return self._delivery.find_post(post.channel_id, post.key, oldest)
+            return self._delivery.find_post(channel_id, key, oldest)
         except SlackApiError as error:
-            logger.warning("could not check %s for %s: %s", post.channel_id, post.key, error.response.get("error"))
+            logger.warning("could not check %s for %s: %s", channel_id, key, error.response.get("error"))
             return None
         except Exception as error:  # no answer: treated as not found, and the next attempt checks again
-            logger.warning("could not check %s for %s: %s", post.channel_id, post.key, type(error).__name__)
+            logger.warning("could not check %s for %s: %s", channel_id, key, type(error).__name__)
             return None
 
     def _failed(self, post: PlannedPost, now: datetime, why: str, *, permanent: bool, reason: str = "") -> Fired:
