@@ -100,7 +100,8 @@ class ResultRequest:
 def parse_tenor(word: str) -> str | None:
     """A tenor as deskbot names it (`10y`, `tips10y`, `frn`, `13w`), or None."""
     text = word.lower().replace("-", "").replace(" ", "")
-    match = re.fullmatch(r"(tips)?(\d+)(y|yr|year)", text)
+    # At most three digits: a longer number is no tenor (and `int()` refuses thousands of digits).
+    match = re.fullmatch(r"(tips)?(\d{1,3})(y|yr|year)", text)
     if match:
         years = int(match.group(2))
         if match.group(1) and years in TIPS_YEARS:
@@ -108,7 +109,7 @@ def parse_tenor(word: str) -> str | None:
         if not match.group(1) and years in COUPON_YEARS:
             return f"{years}y"
         return None
-    match = re.fullmatch(r"(\d+)(w|wk|week)", text)
+    match = re.fullmatch(r"(\d{1,3})(w|wk|week)", text)
     if match and int(match.group(1)) in BILL_WEEKS:
         return f"{int(match.group(1))}w"
     if text in ("frn", "2yfrn", "frn2y"):

@@ -10,7 +10,7 @@ from charts.specs import LineChart, Series
 from commands import blocks
 from commands.context import CommandContext
 from commands.funding import MINUS, bn, bp, note_text, ordinal, pct, pick_day, signed, wanted_date
-from commands.options import parse_date, parse_finite_number, split_options, today
+from commands.options import clip_word, parse_date, parse_finite_number, split_options, today
 from commands.registry import Command, CommandArgs, UsageError
 from commands.reply import Reply
 from commands.services import Services
@@ -22,6 +22,8 @@ from market.sources.cftc import TREASURY_CONTRACTS
 
 CALC_USAGE = "basis calc <contract> <futures price> <coupon> <maturity> <bond price> [repo=…] [delivery=…]"
 CALC_EXAMPLE = "basis calc TY 110-16+ 4.25 2032-11-15 99-08"
+# The repo rates `calc` accepts, in percent: deep specials below zero, 1980s rates above 15%.
+REPO_RANGE_PCT = (-10.0, 30.0)
 GROUP_TITLES = {"funding": "Funding", "positioning": "Positioning", "rates": "Rates", "desk feed": "Desk feed"}
 # Deliverable remaining terms (months from the first day of the delivery month), for a warning only.
 DELIVERABLE_MONTHS = {
@@ -276,16 +278,25 @@ def calc_reply(book: FundingBook, ctx: CommandContext, command: Command, words: 
         else calc.last_delivery_day(root, delivery_month.year, delivery_month.month)
     )
     sofr_day, sofr = _sofr(book, trade_date)
-    repo = (
-        parse_finite_number(options.pairs["repo"].rstrip("%"), calc_command, "repo")
-        if "repo" in options.pairs
-        else sofr
-    )
+    repo = _repo_rate(options.pairs["repo"], calc_command) if "repo" in options.pairs else sofr
     try:
         result = calc.basis(root, futures, coupon, maturity, bond, settle, delivery, delivery_month, repo_pct=repo)
     except calc.BasisInputError as error:
         raise UsageError(f"{error}. Example: `{CALC_EXAMPLE}`", calc_command) from None
     return basis_calc_reply(result, sofr, sofr_day, "repo" in options.pairs)
+
+
+def _repo_rate(text: str, command: Command) -> float:
+    """A repo rate in percent, within what a repo desk has ever seen (specials trade below zero)."""
+    rate = parse_finite_number(text.rstrip("%"), command, "`repo=`")
+    low, high = REPO_RANGE_PCT
+    if not low <= rate <= high:
+        raise UsageError(
+            f"`repo=` is a rate in percent from {low:g} to {high:g} (got `{clip_word(text)}`). "
+            f"Example: `{CALC_EXAMPLE} repo=4.30`",
+            command,
+        )
+    return rate
 
 
 def _sofr(book: FundingBook, day: date) -> tuple[date | None, float | None]:

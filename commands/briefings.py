@@ -20,7 +20,7 @@ from commands.auctions import bn, btc, clock_et, format_flash, history_chart, pc
 from commands.context import CommandContext
 from commands.curve import compare
 from commands.formatting import day_label, ordinal, signed_bp
-from commands.options import parse_date, split_options
+from commands.options import not_in_future, parse_date, split_options
 from commands.registry import Command, CommandArgs, UsageError
 from commands.reply import Reply
 from commands.yield_data import pick_close
@@ -246,7 +246,7 @@ def _summary(services: BriefingServices) -> Command:
         if len(options.positionals) != 2 or options.positionals[0].lower() not in ("daily", "weekly"):
             raise UsageError("Say `daily` or `weekly` and the date.", command)
         period = options.positionals[0].lower()
-        day = parse_date(options.positionals[1], command)
+        day = not_in_future(parse_date(options.positionals[1], command), ctx, command)
         start = day - timedelta(days=day.weekday()) if period == "weekly" else day
         title = f"{'Weekly' if period == 'weekly' else 'Daily'} summary — {day_label(day)}"
         lines = _yields_lines(services, day, ctx, command)
@@ -404,7 +404,7 @@ def _alerts(services: BriefingServices) -> Command:
         options = split_options(args.words, command, value_flags=frozenset())
         if len(options.positionals) != 1:
             raise UsageError("Give the date to check.", command)
-        day = parse_date(options.positionals[0], command)
+        day = not_in_future(parse_date(options.positionals[0], command), ctx, command)
         fired = evaluate_alerts(services, day)
         title = f"Alerts — {day_label(day)}"
         lines = [f":rotating_light: {alert.text}" for alert in fired] or ["No alert condition met."]

@@ -10,7 +10,7 @@ from charts.specs import CategoryChart, CategorySeries
 from commands import blocks
 from commands.context import CommandContext
 from commands.formatting import day_label, percent, signed_bp
-from commands.options import as_of_date, not_in_future, parse_date, split_options
+from commands.options import as_of_date, clip_word, not_in_future, parse_date, split_options
 from commands.registry import Command, CommandArgs, UsageError
 from commands.reply import Reply
 from commands.yield_data import Close, pick_close, source_line
@@ -27,7 +27,7 @@ def curve_command(history: YieldHistory) -> Command:
 
     def handle(args: CommandArgs, ctx: CommandContext) -> Reply:
         options = split_options(args.words, command)
-        words = [word for word in options.positionals if word.lower() not in SEPARATORS]
+        words = _dates_between_separators(options.positionals, command)
         if len(words) > MAX_DATES:
             raise UsageError(f"Compare at most {MAX_DATES} dates.", command)
         wanted = [not_in_future(parse_date(word, command), ctx, command) for word in words]
@@ -49,6 +49,23 @@ def curve_command(history: YieldHistory) -> Command:
         examples=("curve", "curve 2025-04-09 vs 2025-04-02 vs 2024-12-31", "curve --as-of 2025-04-11"),
     )
     return command
+
+
+def _dates_between_separators(words: tuple[str, ...], command: Command) -> list[str]:
+    """The date words; a `vs` with no date on one side is a usage error, not silently dropped."""
+    dates: list[str] = []
+    expecting_date = False
+    for word in words:
+        if word.lower() in SEPARATORS:
+            if not dates or expecting_date:
+                raise UsageError(f"`{clip_word(word)}` needs a date on each side.", command)
+            expecting_date = True
+            continue
+        dates.append(word)
+        expecting_date = False
+    if expecting_date:
+        raise UsageError(f"`{clip_word(words[-1])}` needs a date on each side.", command)
+    return dates
 
 
 def _close(history: YieldHistory, day: date, ctx: CommandContext, command: Command) -> Close:

@@ -83,10 +83,24 @@ def command_text(text: str, ctx: CommandContext) -> str:
 def strip_slash_command(text: str, slash_command: str) -> str:
     """`/deskbot help` → `help`, so typed and delivered texts read the same.
 
-    Slack escapes `&`, `<` and `>` in slash-command text; they are unescaped here.
+    Slack escapes `&`, `<` and `>` in slash-command text; they are unescaped here,
+    and odd spaces made plain (`normalize_spaces`).
     """
-    stripped = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
+    stripped = normalize_spaces(text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")).strip()
     head, _, rest = stripped.partition(" ")
     if head.lower() == slash_command.lower():
         return rest.strip()
     return stripped
+
+
+# Invisible characters that arrive with text pasted from web pages and documents.
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u2060\ufeff"))
+
+
+def normalize_spaces(text: str) -> str:
+    """Every kind of space as a plain one, zero-width characters dropped.
+
+    A no-break space (Option-Space on a Mac) or an ideographic space between two
+    words must still separate them, or `yields 30y` becomes an unknown command.
+    """
+    return "".join(" " if char.isspace() else char for char in text.translate(_ZERO_WIDTH))

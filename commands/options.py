@@ -15,6 +15,10 @@ from commands.registry import Command, UsageError
 from market.tz import DESK_TZ
 
 AS_OF_FLAG = "--as-of"
+# Dates a command will look up: wide enough for any history, narrow enough that date
+# arithmetic (a week back, a calendar ahead, pandas timestamps) never overflows.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -79,9 +83,16 @@ def parse_date(text: str, command: Command, what: str = "date") -> date:
     candidate = text.strip()
     for layout in ("%Y-%m-%d", "%Y-%m-%dT%H:%M"):
         try:
-            return datetime.strptime(candidate, layout).date()
+            parsed = datetime.strptime(candidate, layout).date()
         except ValueError:
             continue
+        if not EARLIEST_DATE <= parsed <= LATEST_DATE:
+            raise UsageError(
+                f"`{clip_word(text)}` is out of range for the {what}: use a year from {EARLIEST_DATE.year} "
+                f"to {LATEST_DATE.year}, e.g. 2025-04-09.",
+                command,
+            )
+        return parsed
     raise UsageError(f"`{clip_word(text)}` is not a valid {what}: write it as YYYY-MM-DD, e.g. 2025-04-09.", command)
 
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from commands import blocks
+from commands.auctions import parse_tenor
 from commands.context import CommandContext
-from commands.options import split_options, today
+from commands.options import clip_word, split_options, today
 from commands.registry import Command, CommandArgs, UsageError
 from commands.reply import Outcome, Reply
 from commands.schedule.model import (
@@ -27,7 +28,6 @@ SCHEDULE_DAYS = 7
 MAX_LEAD_MINUTES = 24 * 60
 _CHANNEL_MENTION = re.compile(r"^<#(?P<id>[CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
-_TENOR = re.compile(r"^(?:\d{1,2}y|tips\d{1,2}y|frn|bill-?\d{1,2}w|\d{1,2}w)$")
 
 
 @dataclass(frozen=True)
@@ -141,11 +141,13 @@ def _is_feed(word: str) -> bool:
 def _tenors(raw: str | None, command: Command) -> tuple[str, ...]:
     if raw is None:
         return DEFAULT_TENORS
-    tenors = tuple(dict.fromkeys(t.strip().lower() for t in raw.split(",") if t.strip()))
-    bad = [t for t in tenors if not _TENOR.match(t)]
-    if not tenors or bad:
-        raise UsageError(f"`tenors=` takes a list like 10y,30y,tips10y (got `{raw[:40]}`).", command)
-    return tenors
+    # Named as the auction history names them (`13w`, not `bill-13w`), so briefings match their auctions;
+    # a term Treasury does not sell (`0y`, `99y`) is refused rather than never posted.
+    typed = [t.strip().lower() for t in raw.split(",") if t.strip()]
+    tenors = tuple(dict.fromkeys(parse_tenor(t.removeprefix("bill")) for t in typed))
+    if not typed or None in tenors:
+        raise UsageError(f"`tenors=` takes a list like 10y,30y,tips10y (got `{clip_word(raw)}`).", command)
+    return tuple(t for t in tenors if t is not None)
 
 
 def _lead(raw: str | None, command: Command) -> int:

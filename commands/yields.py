@@ -33,6 +33,8 @@ DEFAULT_CHART_DAYS = 91
 MAX_CHART_DAYS = 40_000
 MAX_TENORS = 6
 MAX_RARE_LINES = 4
+# Flags that only shape a tenor's history chart, each with an example of its use.
+CHART_FLAGS = {"--days": "--days 60", "--since": "--since 2025-01-01"}
 
 
 def yields_command(history: YieldHistory) -> Command:
@@ -47,6 +49,11 @@ def yields_command(history: YieldHistory) -> Command:
         wanted = as_of_date(options, ctx, command)
         close = pick_close(history, wanted, ctx, command, explicit="--as-of" in options.flags)
         if not tenors:
+            if chart_flags := [flag for flag in CHART_FLAGS if flag in options.flags]:
+                flag = chart_flags[0]
+                raise UsageError(
+                    f"`{flag}` sets a tenor's chart: name a tenor, e.g. `yields 30y {CHART_FLAGS[flag]}`.", command
+                )
             return curve_overview(history, close)
         chart_start = _chart_start(options.flags, close.day.date(), command, history)
         return tenor_detail(history, close, tenors, chart_start)

@@ -65,3 +65,10 @@ def test_recent_honours_the_limit(database_url):
     for minute in range(5):
         log.record(_record(0, received_at=start + timedelta(minutes=minute), command_text=f"c{minute}"))
     assert [entry.command_text for entry in log.recent(limit=2)] == ["c4", "c3"]
+
+
+def test_a_command_text_with_nul_and_control_characters_is_recorded(database_url):
+    log = CommandLog(create_database(database_url))
+    log.record(_record(8, command_text="yields\x00 30y\x07 \u202e📈"))
+
+    assert [entry.command_text for entry in log.recent()] == ["yields\ufffd 30y\x07 \u202e📈"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -12,6 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.storage.models import CommandRun
 
 logger = logging.getLogger(__name__)
+
+# What a NUL in a command's text is stored as (U+FFFD, the replacement character).
+NUL_STAND_IN = "\ufffd"
 
 
 @dataclass(frozen=True)
@@ -36,9 +39,11 @@ class CommandLog:
         self._sessions = sessions
 
     def record(self, entry: CommandRecord) -> None:
+        # PostgreSQL text cannot hold NUL, which anyone can type; keep the rest of the text as sent.
+        kept = replace(entry, command_text=entry.command_text.replace("\x00", NUL_STAND_IN))
         try:
             with self._sessions.begin() as session:
-                session.add(CommandRun(**asdict(entry)))
+                session.add(CommandRun(**asdict(kept)))
         except Exception:
             logger.exception("could not record command run from user %s", entry.user_id)
 
