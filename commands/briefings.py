@@ -223,6 +223,8 @@ def _flash(services: BriefingServices) -> Command:
         if record.has_results:  # already known (a replay, or a late run): no need to watch
             outcome = FlashOutcome(record, record, 0, ctx.now)
             return format_flash(book, outcome)
+        if not ctx.scheduled:  # a person asked: answer now, never tie up a worker until the close
+            return _no_result_yet(record, ctx)
         return run_result_flash(book, record, clock=services.watch_clock, sleep=services.watch_sleep)
 
     command = Command(
@@ -233,6 +235,17 @@ def _flash(services: BriefingServices) -> Command:
         examples=("flash 10y 2025-04-09",),
     )
     return command
+
+
+def _no_result_yet(record: AuctionRecord, ctx: CommandContext) -> Reply:
+    """A typed flash for an auction that has not printed: when it will, and how to get it posted."""
+    when = f"{record.auction_date.isoformat()}, competitive close {clock_et(record.close_time)}"
+    text = (
+        f":hourglass_flowing_sand: The {record.tenor} auction of {when} has no result yet. "
+        f"`{ctx.slash_command} subscribe here flash` posts the flash here the moment it prints; "
+        f"`{ctx.slash_command} auction {record.tenor}` shows the latest result."
+    )
+    return Reply(text=text, blocks=blocks.fit(blocks.sections(text)))
 
 
 # -- summaries ---------------------------------------------------------------------

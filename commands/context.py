@@ -25,3 +25,6 @@ class CommandContext:
     channel_id: str | None = None
     # Short slash commands of their own (`/yields` → `yields`), as configured.
     short_commands: Mapping[str, str] = field(default_factory=dict)
+    # A scheduled post rather than a person: it may wait for data to appear (a result flash
+    # watching from the close); a person asking gets an answer now.
+    scheduled: bool = False

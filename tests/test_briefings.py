@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 
 from commands.briefings import BriefingServices
@@ -21,7 +22,8 @@ from tests.harness.upstream import RecordedUpstream
 NOON = datetime(2024, 3, 19, 12, 0, tzinfo=DESK_TZ)
 
 
-def test_a_briefing_for_an_announced_auction_comes_from_the_upcoming_calendar(tmp_path, upstream: RecordedUpstream):
+def _registry_before_march_2024(tmp_path, upstream: RecordedUpstream):  # type: ignore[no-untyped-def]
+    """The shipped history up to February 2024, with March's auctions only in the upcoming calendar."""
     store = sqlite_store(tmp_path)
     before_march = [r for r in shipped_records() if r.auction_date < date(2024, 3, 1)]
     book = AuctionBook(
@@ -30,7 +32,11 @@ def test_a_briefing_for_an_announced_auction_comes_from_the_upcoming_calendar(tm
         FiscalDataSource(UpstreamClient("Treasury Fiscal Data", upstream.base_url("fiscaldata"), max_attempts=1)),
         shipped=lambda: before_march,
     )
-    registry = build_registry(Services(store=store, auctions=book, briefings=BriefingServices(auctions=book)))
+    return build_registry(Services(store=store, auctions=book, briefings=BriefingServices(auctions=book)))
+
+
+def test_a_briefing_for_an_announced_auction_comes_from_the_upcoming_calendar(tmp_path, upstream: RecordedUpstream):
+    registry = _registry_before_march_2024(tmp_path, upstream)
 
     reply = answer("briefing 20y 2024-03-19", CommandContext(now=NOON), registry)
 
@@ -39,3 +45,15 @@ def test_a_briefing_for_an_announced_auction_comes_from_the_upcoming_calendar(tm
     assert "912810TZ1 · reopening · $13.0bn" in reply.text
     assert "_Yields: not available in this version._" in reply.text
     assert "_Stress gauge: not available in this version._" in reply.text
+
+
+def test_a_flash_asked_for_before_the_result_answers_at_once_with_how_to_get_it(tmp_path, upstream: RecordedUpstream):
+    registry = _registry_before_march_2024(tmp_path, upstream)
+    started = time.monotonic()
+
+    reply = answer("flash 20y 2024-03-19", CommandContext(now=NOON, user_id="U0TRADER"), registry)
+
+    assert time.monotonic() - started < 10  # no watching until the 1:00 pm close
+    assert reply.outcome is Outcome.OK
+    assert reply.text.startswith(":hourglass_flowing_sand: The 20y auction of 2024-03-19, competitive close 1:00 pm ET")
+    assert "has no result yet. `/deskbot subscribe here flash` posts the flash here the moment it prints" in reply.text

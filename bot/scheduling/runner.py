@@ -88,7 +88,9 @@ class PostRunner:
             return Fired.SKIPPED
         if post.kind is PostKind.ALERTS:
             return self._check_alerts(post, now)
-        ctx = CommandContext(now=now, slash_command=self._settings.slash_command, channel_id=post.channel_id)
+        ctx = CommandContext(
+            now=now, slash_command=self._settings.slash_command, channel_id=post.channel_id, scheduled=True
+        )
         with self._heartbeat(post.key, now):
             reply, ref = self._execute(post.command, ctx, self._registry)
         if reply.outcome is not Outcome.OK:
