@@ -28,7 +28,7 @@ from commands.yields import curve_digest
 from market.analytics.auctions import assess
 from market.analytics.rarity import day_moves, rank
 from market.auctions.book import AuctionBook
-from market.auctions.flash import FlashOutcome
+from market.auctions.flash import FlashOutcome, close_of
 from market.auctions.records import AuctionRecord, Kind, describe_tenor
 from market.calendar import previous_business_day
 from market.funding.book import FundingBook
@@ -220,7 +220,7 @@ def _flash(services: BriefingServices) -> Command:
         tenor, day = _tenor_and_day(args, command, ctx)
         book = _need_auctions(services, command)
         record = _auction(book, tenor, day, command, ctx.now)
-        if record.has_results:  # already known (a replay, or a late run): no need to watch
+        if record.has_results and ctx.now >= close_of(record):  # already printed: no need to watch
             outcome = FlashOutcome(record, record, 0, ctx.now)
             return format_flash(book, outcome)
         if not ctx.scheduled:  # a person asked: answer now, never tie up a worker until the close

@@ -22,21 +22,21 @@ from tests.harness.upstream import RecordedUpstream
 NOON = datetime(2024, 3, 19, 12, 0, tzinfo=DESK_TZ)
 
 
-def _registry_before_march_2024(tmp_path, upstream: RecordedUpstream):  # type: ignore[no-untyped-def]
-    """The shipped history up to February 2024, with March's auctions only in the upcoming calendar."""
+def _registry_with_history_before(tmp_path, upstream: RecordedUpstream, before: date = date(2024, 3, 1)):  # type: ignore[no-untyped-def]
+    """The shipped history up to `before`, with later auctions only in the upcoming calendar."""
     store = sqlite_store(tmp_path)
-    before_march = [r for r in shipped_records() if r.auction_date < date(2024, 3, 1)]
+    held = [r for r in shipped_records() if r.auction_date < before]
     book = AuctionBook(
         store,
         TreasuryDirectSource(UpstreamClient("TreasuryDirect", upstream.base_url("treasurydirect"), max_attempts=1)),
         FiscalDataSource(UpstreamClient("Treasury Fiscal Data", upstream.base_url("fiscaldata"), max_attempts=1)),
-        shipped=lambda: before_march,
+        shipped=lambda: held,
     )
     return build_registry(Services(store=store, auctions=book, briefings=BriefingServices(auctions=book)))
 
 
 def test_a_briefing_for_an_announced_auction_comes_from_the_upcoming_calendar(tmp_path, upstream: RecordedUpstream):
-    registry = _registry_before_march_2024(tmp_path, upstream)
+    registry = _registry_with_history_before(tmp_path, upstream)
 
     reply = answer("briefing 20y 2024-03-19", CommandContext(now=NOON), registry)
 
@@ -48,7 +48,7 @@ def test_a_briefing_for_an_announced_auction_comes_from_the_upcoming_calendar(tm
 
 
 def test_a_flash_asked_for_before_the_result_answers_at_once_with_how_to_get_it(tmp_path, upstream: RecordedUpstream):
-    registry = _registry_before_march_2024(tmp_path, upstream)
+    registry = _registry_with_history_before(tmp_path, upstream)
     started = time.monotonic()
 
     reply = answer("flash 20y 2024-03-19", CommandContext(now=NOON, user_id="U0TRADER"), registry)
@@ -57,3 +57,15 @@ def test_a_flash_asked_for_before_the_result_answers_at_once_with_how_to_get_it(
     assert reply.outcome is Outcome.OK
     assert reply.text.startswith(":hourglass_flowing_sand: The 20y auction of 2024-03-19, competitive close 1:00 pm ET")
     assert "has no result yet. `/deskbot subscribe here flash` posts the flash here the moment it prints" in reply.text
+
+
+def test_a_flash_asked_for_before_the_close_does_not_show_the_result_yet(tmp_path, upstream: RecordedUpstream):
+    registry = _registry_with_history_before(tmp_path, upstream, before=date(2026, 1, 1))
+    morning = datetime(2025, 4, 9, 11, 0, tzinfo=DESK_TZ)
+    after_close = datetime(2025, 4, 9, 13, 5, tzinfo=DESK_TZ)
+
+    early = answer("flash 10y 2025-04-09", CommandContext(now=morning, user_id="U0TRADER"), registry)
+    printed = answer("flash 10y 2025-04-09", CommandContext(now=after_close, user_id="U0TRADER"), registry)
+
+    assert early.text.startswith(":hourglass_flowing_sand: The 10y auction of 2025-04-09") and "4.435" not in early.text
+    assert "4.435%" in printed.text
