@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     cftc_url: str = Field("https://publicreporting.cftc.gov/resource", validation_alias="DESKBOT_CFTC_URL")
     desk_feed_url: str | None = Field(None, validation_alias="DESKBOT_DESK_FEED_URL")
     wi_feed_url: str | None = Field(None, validation_alias="DESKBOT_WI_FEED_URL")
+    upstream_timeout_seconds: float = Field(15.0, gt=0, le=300, validation_alias="DESKBOT_UPSTREAM_TIMEOUT_SECONDS")
+    upstream_backoff_seconds: float = Field(60.0, ge=0, le=3600, validation_alias="DESKBOT_UPSTREAM_BACKOFF_SECONDS")
     admins: str = Field("", validation_alias="DESKBOT_ADMINS")
     scheduler_enabled: bool = Field(True, validation_alias="DESKBOT_SCHEDULER")
     post_grace_minutes: float = Field(10.0, gt=0, le=24 * 60, validation_alias="DESKBOT_POST_GRACE_MINUTES")

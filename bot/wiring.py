@@ -30,7 +30,7 @@ from market.analytics.auctions import AuctionPolicy
 from market.auctions.book import AuctionBook
 from market.auctions.wi import WiFeed
 from market.funding.book import FundingBook
-from market.http import UpstreamClient
+from market.http import StoredOutages, UpstreamClient
 from market.sources.cftc import CftcSource
 from market.sources.desk_feed import DeskFeedSource, is_url, split_url
 from market.sources.fiscaldata import FiscalDataSource
@@ -38,6 +38,7 @@ from market.sources.fred import FredSource
 from market.sources.nyfed import NyFedSource
 from market.sources.treasury_rates import TreasuryRatesSource
 from market.sources.treasurydirect import TreasuryDirectSource
+from market.store import RecordStore
 from market.yields.history import YieldHistory
 
 # Source → the name a desk reads in messages.
@@ -49,6 +50,7 @@ SOURCE_LABELS = {
     "fred": "FRED",
     "fredgraph": "FRED (graph download)",
     "cftc": "CFTC",
+    "desk_feed": DeskFeedSource.label,
 }
 
 
@@ -70,8 +72,8 @@ def open_database(settings: Settings) -> sessionmaker[Session]:
         raise ConfigError(f"DESKBOT_DATABASE_URL: cannot open {shown} ({type(error).__name__})") from None
 
 
-def upstream(settings: Settings, source: str) -> UpstreamClient:
-    """An HTTP client for one public source at its configured base URL."""
+def upstream(settings: Settings, source: str, store: RecordStore | None = None) -> UpstreamClient:
+    """An HTTP client for one public source at its configured base URL (outages kept in `store`)."""
     base_urls = {
         "treasury_rates": settings.treasury_rates_url,
         "treasurydirect": settings.treasurydirect_url,
@@ -81,7 +83,22 @@ def upstream(settings: Settings, source: str) -> UpstreamClient:
         "fredgraph": settings.fredgraph_url,
         "cftc": settings.cftc_url,
     }
-    return UpstreamClient(SOURCE_LABELS[source], base_urls[source])
+    return client_for(settings, SOURCE_LABELS[source], base_urls[source], store)
+
+
+def client_for(settings: Settings, label: str, base_url: str, store: RecordStore | None = None) -> UpstreamClient:
+    """A client with the configured timeout and back-off (one per source, so the back-off is shared).
+
+    With a `store`, a source's outage is remembered there too, so the next
+    `deskbot ask` answers at once from stored data instead of retrying it.
+    """
+    return UpstreamClient(
+        label,
+        base_url,
+        timeout=settings.upstream_timeout_seconds,
+        backoff_seconds=settings.upstream_backoff_seconds,
+        memory=StoredOutages(store) if store is not None else None,
+    )
 
 
 def build_services(
@@ -96,14 +113,15 @@ def build_services(
     """
     store = SqlRecordStore(sessions)
     fred_key = settings.fred_api_key.get_secret_value() if settings.fred_api_key else None
-    fred = FredSource(upstream(settings, "fred"), fred_key, graph=upstream(settings, "fredgraph"))
-    yields = YieldHistory(store, TreasuryRatesSource(upstream(settings, "treasury_rates")), fred)
+    fred_client = upstream(settings, "fred", store)
+    fred = FredSource(fred_client, fred_key, graph=upstream(settings, "fredgraph", store))
+    yields = YieldHistory(store, TreasuryRatesSource(upstream(settings, "treasury_rates", store)), fred)
     funding = FundingBook(
         store,
-        nyfed=NyFedSource(upstream(settings, "nyfed")),
-        fred=FredSource(upstream(settings, "fred"), fred_key),
-        cftc=CftcSource(upstream(settings, "cftc")),
-        desk_feeds=desk_feeds(settings.desk_feed_url),
+        nyfed=NyFedSource(upstream(settings, "nyfed", store)),
+        fred=FredSource(fred_client, fred_key),
+        cftc=CftcSource(upstream(settings, "cftc", store)),
+        desk_feeds=desk_feeds(settings.desk_feed_url, settings, store),
         closes=yields.closes,
     )
     auctions = build_auction_book(settings, store)
@@ -131,8 +149,8 @@ def build_auction_book(settings: Settings, store: SqlRecordStore) -> AuctionBook
     """Shipped history plus TreasuryDirect (primary) and Fiscal Data, with the desk's thresholds."""
     return AuctionBook(
         store,
-        TreasuryDirectSource(upstream(settings, "treasurydirect")),
-        FiscalDataSource(upstream(settings, "fiscaldata")),
+        TreasuryDirectSource(upstream(settings, "treasurydirect", store)),
+        FiscalDataSource(upstream(settings, "fiscaldata", store)),
         wi_feed=WiFeed.from_setting(settings.wi_feed_url) if settings.wi_feed_url else None,
         policy=AuctionPolicy(
             dealer_flag_pct=settings.dealer_flag_pct,
@@ -143,13 +161,27 @@ def build_auction_book(settings: Settings, store: SqlRecordStore) -> AuctionBook
     )
 
 
-def desk_feeds(setting: str | None) -> list[DeskFeedSource]:
-    """One source per comma-separated location in `DESKBOT_DESK_FEED_URL` (paths or http(s) URLs)."""
+def desk_feeds(
+    setting: str | None, settings: Settings | None = None, store: RecordStore | None = None
+) -> list[DeskFeedSource]:
+    """One source per comma-separated location in `DESKBOT_DESK_FEED_URL` (paths or http(s) URLs).
+
+    Locations under the same base URL share one client, so a host that is down is left alone once.
+    """
     feeds = []
+    clients: dict[str, UpstreamClient] = {}
+    label = SOURCE_LABELS["desk_feed"]
     for location in (part.strip() for part in (setting or "").split(",")):
         if not location:
             continue
-        client = UpstreamClient("desk feed", split_url(location)[0]) if is_url(location) else None
+        client: UpstreamClient | None = None
+        if is_url(location):
+            base = split_url(location)[0]
+            if base not in clients:
+                clients[base] = (
+                    client_for(settings, label, base, store) if settings is not None else UpstreamClient(label, base)
+                )
+            client = clients[base]
         feeds.append(DeskFeedSource(location, client))
     return feeds
 

@@ -1,23 +1,48 @@
 """Polite HTTP access to public data sources, with errors a desk can read.
 
 Every source has a configurable base URL, so tests and replays can point
-deskbot at recorded payloads served from 127.0.0.1.
+deskbot at recorded payloads served from 127.0.0.1. A source that is down
+is not asked again for a short back-off window, so during an outage every
+command answers at once from stored data instead of waiting on retries.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 import httpx
+
+from market.store import RecordStore
+from market.tz import DESK_TZ
 
 logger = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
-DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
-MAX_RETRY_WAIT_SECONDS = 30.0
+DEFAULT_TIMEOUT_SECONDS = 15.0
+DEFAULT_TIMEOUT = httpx.Timeout(DEFAULT_TIMEOUT_SECONDS, connect=5.0)
+# A Retry-After up to this is waited out inside the command; a longer one is not spent keeping a
+# desk waiting: the command answers from stored data and the source is left alone that long.
+MAX_RETRY_WAIT_SECONDS = 5.0
+MAX_BACKOFF_SECONDS = 3600.0
+# After a source fails (down, timing out, 5xx/429 after retries), don't ask it again for this long.
+DEFAULT_BACKOFF_SECONDS = 60.0
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def timeout_of(seconds: float) -> httpx.Timeout:
+    """A read timeout of `seconds`, connecting within at most 5 s of it."""
+    return httpx.Timeout(seconds, connect=min(5.0, seconds))
 
 
 class UpstreamError(Exception):
@@ -29,8 +54,69 @@ class UpstreamError(Exception):
         self.reason = reason
 
 
+@dataclass(frozen=True)
+class Outage:
+    """The last failure of a source, and until when it is left alone."""
+
+    reason: str
+    at: datetime
+    until: datetime
+
+    def explain(self) -> str:
+        """ "it answered HTTP 503 at 13:42 ET; not asked again before 13:43 ET"."""
+        return f"{self.reason} at {_clock_time(self.at)}; not asked again before {_clock_time(self.until)}"
+
+
+def _clock_time(moment: datetime) -> str:
+    local = moment.astimezone(DESK_TZ)
+    return local.strftime("%H:%M:%S ET" if local.second else "%H:%M ET")
+
+
+class OutageMemory(Protocol):
+    """Where clients keep a source's last outage, so every process (each `deskbot ask`) sees it."""
+
+    def recall(self, source: str, window: timedelta) -> Outage | None:
+        """The source's last outage, if it has not recovered since."""
+        ...
+
+    def note_failure(self, source: str, outage: Outage) -> None: ...
+
+    def note_recovery(self, source: str, at: datetime) -> None: ...
+
+
+class StoredOutages:
+    """Outages kept in the store's refresh statuses, under `upstream:<source>`."""
+
+    def __init__(self, store: RecordStore) -> None:
+        self._store = store
+
+    def recall(self, source: str, window: timedelta) -> Outage | None:
+        status = self._store.refresh_status(_outage_key(source))
+        if status is None or status.error is None:
+            return None
+        return Outage(status.error, status.attempted_at, status.attempted_at + window)
+
+    def note_failure(self, source: str, outage: Outage) -> None:
+        self._store.note_refresh(_outage_key(source), outage.at, outage.reason)
+
+    def note_recovery(self, source: str, at: datetime) -> None:
+        self._store.note_refresh(_outage_key(source), at, None)
+
+
+def _outage_key(source: str) -> str:
+    return f"upstream:{source}"[:64]
+
+
 class UpstreamClient:
-    """GETs from one source's base URL, retrying rate limits and server errors."""
+    """GETs from one source's base URL, retrying rate limits and server errors.
+
+    After a failure that retries did not fix, the source is left alone for
+    `backoff_seconds` (0 turns this off): requests in that window fail at once
+    with the original reason and its time. With a `memory`, the outage is also
+    kept there (read once, at the first request), so a new process does not
+    wait on retries of a source another one just found down. `clock` is
+    injectable for tests.
+    """
 
     def __init__(
         self,
@@ -38,16 +124,25 @@ class UpstreamClient:
         base_url: str,
         *,
         user_agent: str = "deskbot",
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         max_attempts: int = 3,
         sleep: Callable[[float], None] = time.sleep,
+        backoff_seconds: float = DEFAULT_BACKOFF_SECONDS,
+        clock: Clock = utc_now,
+        memory: OutageMemory | None = None,
     ) -> None:
         self.source = source
         self.base_url = base_url.rstrip("/")
         self.max_attempts = max_attempts
+        self.backoff = timedelta(seconds=max(backoff_seconds, 0.0))
         self._sleep = sleep  # injectable, so retry tests do not really wait
+        self._clock = clock
+        self._outage: Outage | None = None
+        self._memory = memory if self.backoff else None
+        self._recalled = False
+        self._lock = threading.Lock()
         self._client = httpx.Client(
-            timeout=timeout,
+            timeout=timeout_of(timeout) if isinstance(timeout, int | float) else timeout,
             headers={"User-Agent": user_agent},
             follow_redirects=True,
         )
@@ -61,9 +156,29 @@ class UpstreamClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def get(self, path: str, params: Mapping[str, Any] | None = None) -> httpx.Response:
-        """The successful response for `path`, or `UpstreamError` after retries."""
+    @property
+    def outage(self) -> Outage | None:
+        """The failure the source is being left alone for, if the window has not passed."""
+        self._recall()
+        with self._lock:
+            outage = self._outage
+        if outage is not None and self._clock() < outage.until:
+            return outage
+        return None
+
+    def get(
+        self, path: str, params: Mapping[str, Any] | None = None, *, bypass_backoff: bool = False
+    ) -> httpx.Response:
+        """The successful response for `path`, or `UpstreamError` after retries.
+
+        `bypass_backoff` asks even during a back-off, for callers with their own
+        polling schedule (the auction result flash); a failure still starts one.
+        """
+        outage = None if bypass_backoff else self.outage
+        if outage is not None:
+            raise UpstreamError(self.source, outage.explain())
         url = f"{self.base_url}/{path.lstrip('/')}"
+        retry_after = 0.0
         for attempt in range(1, self.max_attempts + 1):
             try:
                 response = self._client.get(url, params=params)
@@ -75,32 +190,92 @@ class UpstreamClient:
                 wait = float(attempt)
             else:
                 if response.status_code < 400:
+                    self._recovered()
                     return response
                 if response.status_code not in RETRYABLE_STATUS:
                     raise UpstreamError(self.source, f"it answered HTTP {response.status_code}")
                 failure = f"it answered HTTP {response.status_code}"
-                wait = _retry_after(response, default=float(attempt))
+                asked = _retry_after(response)
+                retry_after = asked or 0.0
+                if retry_after > MAX_RETRY_WAIT_SECONDS:
+                    break
+                wait = float(attempt) if asked is None else asked
             if attempt < self.max_attempts:
                 logger.warning("%s: %s; retrying in %.1fs", self.source, failure, wait)
                 self._sleep(wait)
+        self._failed(failure, retry_after)
         raise UpstreamError(self.source, failure)
 
-    def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        """The decoded JSON body; a body that is not JSON is an `UpstreamError`."""
-        response = self.get(path, params)
+    def get_json(self, path: str, params: Mapping[str, Any] | None = None, *, bypass_backoff: bool = False) -> Any:
+        """The decoded JSON body; an empty body, an HTML page or anything not JSON is an `UpstreamError`."""
+        response = self.get(path, params, bypass_backoff=bypass_backoff)
+        if not response.content.strip():
+            raise UpstreamError(self.source, "it sent an empty answer")
         try:
             return response.json()
         except ValueError:
-            raise UpstreamError(self.source, "it sent something that is not JSON") from None
+            kind = " (an HTML page)" if _is_html(response) else ""
+            raise UpstreamError(self.source, f"it sent something that is not JSON{kind}") from None
 
     def get_text(self, path: str, params: Mapping[str, Any] | None = None) -> str:
-        """The body as text (CSV, XML)."""
-        return self.get(path, params).text
+        """The body as text (CSV, XML); an empty body or an HTML page is an `UpstreamError`."""
+        response = self.get(path, params)
+        if not response.content.strip():
+            raise UpstreamError(self.source, "it sent an empty answer")
+        if _is_html(response):
+            raise UpstreamError(self.source, "it sent an HTML page, which I cannot read as data")
+        return response.text
+
+    def _recall(self) -> None:
+        if self._memory is None or self._recalled:
+            return
+        self._recalled = True
+        try:
+            outage = self._memory.recall(self.source, self.backoff)
+        except Exception:  # the memory only saves time; it must never stop a fetch
+            logger.warning("%s: could not read its last outage", self.source, exc_info=True)
+            return
+        with self._lock:
+            self._outage = self._outage or outage
+
+    def _failed(self, reason: str, retry_after: float) -> None:
+        if not self.backoff:
+            return
+        now = self._clock()
+        outage = Outage(reason, now, now + max(self.backoff, timedelta(seconds=retry_after)))
+        with self._lock:
+            self._outage = outage
+        logger.warning("%s: %s; leaving it alone until %s", self.source, reason, _clock_time(outage.until))
+        self._remember(lambda memory: memory.note_failure(self.source, outage))
+
+    def _recovered(self) -> None:
+        with self._lock:
+            was_down, self._outage = self._outage is not None, None
+        if was_down:
+            self._remember(lambda memory: memory.note_recovery(self.source, self._clock()))
+
+    def _remember(self, note: Callable[[OutageMemory], None]) -> None:
+        if self._memory is None:
+            return
+        try:
+            note(self._memory)
+        except Exception:  # as in `_recall`
+            logger.warning("%s: could not keep its outage", self.source, exc_info=True)
 
 
-def _retry_after(response: httpx.Response, default: float) -> float:
+def _is_html(response: httpx.Response) -> bool:
+    """An error or maintenance page: marked up as HTML, or labelled HTML and starting with a tag."""
+    head = response.content.lstrip()[:15].lower()
+    if head.startswith((b"<!doctype html", b"<html")):
+        return True
+    return head.startswith(b"<") and "html" in response.headers.get("Content-Type", "").lower()
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds the source asked us to wait (Retry-After in seconds), or None when it did not say."""
     header = response.headers.get("Retry-After", "")
     try:
-        return min(max(float(header), 0.0), MAX_RETRY_WAIT_SECONDS)
+        seconds = float(header)
     except ValueError:
-        return default
+        return None
+    return min(max(seconds, 0.0), MAX_BACKOFF_SECONDS) if seconds == seconds else None

@@ -149,10 +149,21 @@ class AuctionBook:
         return Refresh(fetched_total, fetched_from, failure)
 
     def keep(self, records: Sequence[AuctionRecord]) -> None:
-        """Store fetched records (a later fetch of the same auction replaces the earlier)."""
+        """Store fetched records (a later fetch of the same auction replaces the earlier).
+
+        A record without results never replaces a stored one with results: a
+        source that lost its numbers (or answers before they post) must not
+        erase a result already known.
+        """
+        stored = (AuctionRecord.from_values(row.values) for row in self.store.load(DATASET))
+        with_results = {record.key for record in stored if record.has_results}
         self.store.upsert(
             DATASET,
-            [StoredRecord(r.key, r.auction_date, r.to_values()) for r in records if r.cusip != UNASSIGNED_CUSIP],
+            [
+                StoredRecord(r.key, r.auction_date, r.to_values())
+                for r in records
+                if r.cusip != UNASSIGNED_CUSIP and (r.has_results or r.key not in with_results)
+            ],
         )
 
     def series(self, tenor: str, through: date) -> list[AuctionRecord]:
@@ -191,13 +202,14 @@ class AuctionBook:
     def poll(self, auction: AuctionRecord) -> AuctionRecord | None:
         """The auction's record with results if they have posted (stored at once), else None.
 
-        `UpstreamError` propagates: the flash watcher decides whether to keep trying.
+        `UpstreamError` propagates: the flash watcher decides whether to keep trying,
+        on its own schedule, so the sources' back-off does not delay a result.
         """
         fetched: list[AuctionRecord] = []
         if self.treasurydirect is not None:
-            fetched = self.treasurydirect.search(auction.auction_date, auction.auction_date)
+            fetched = self.treasurydirect.search(auction.auction_date, auction.auction_date, bypass_backoff=True)
         elif self.fiscaldata is not None:
-            fetched = self.fiscaldata.auctions(auction.auction_date, auction.auction_date)
+            fetched = self.fiscaldata.auctions(auction.auction_date, auction.auction_date, bypass_backoff=True)
         for record in fetched:
             if auction.cusip == UNASSIGNED_CUSIP:
                 same = record.tenor == auction.tenor

@@ -41,6 +41,13 @@ DATASET_RATES = "nyfed_reference_rates"
 DATASET_REPO = "nyfed_repo_operations"
 DATASET_POLICY = "fred_policy_rates"
 DATASET_TFF = "cftc_tff"
+# How a failed refresh names what is held instead.
+HELD = {
+    DATASET_RATES: "reference rates",
+    DATASET_REPO: "repo operations",
+    DATASET_POLICY: "policy rates",
+    DATASET_TFF: "positions",
+}
 
 
 @dataclass
@@ -58,6 +65,11 @@ def _read_gz_json(path: Path) -> Any:
 def _values(record: RateFixing | RepoOperation | TffPosition | Observation) -> dict[str, Any]:
     """A dataclass as JSON-safe values (decimals and dates as text)."""
     return {key: (str(value) if isinstance(value, Decimal | date) else value) for key, value in asdict(record).items()}
+
+
+def _failed_note(error: str, dataset: str, held: date) -> str:
+    """ "FRED is unavailable: it answered HTTP 503 (policy rates on record through 2024-05-31)"."""
+    return f"{error} ({HELD[dataset]} on record through {held.isoformat()})"
 
 
 def _dec(value: Any) -> Decimal | None:
@@ -256,6 +268,8 @@ class FundingBook:
             frame = pd.concat(frames, axis=1) if frames else pd.DataFrame()
             if not frame.empty:
                 frame = frame.T.groupby(level=0).last().T.sort_index()
+            if notes:
+                return frame, notes  # not kept: the next answer reads the feed again once it is back
             self._cache["desk"] = (frame, notes)
         frame, notes = self._cache["desk"]
         return frame.copy(), list(notes)
@@ -279,25 +293,26 @@ class FundingBook:
         result = Refreshed()
         latest_rate = self.latest("SOFR")
         if self.nyfed is not None and latest_rate is not None and as_of > latest_rate:
-            self._try(DATASET_RATES, now, result, lambda: self._fetch_rates(latest_rate, as_of))
+            self._try(DATASET_RATES, now, result, lambda: self._fetch_rates(latest_rate, as_of), latest_rate)
         operations = self.operations()
         latest_op = operations[-1].day if operations else None
         if self.nyfed is not None and latest_op is not None and as_of > latest_op:
-            self._try(DATASET_REPO, now, result, lambda: self._fetch_operations(latest_op, as_of))
+            self._try(DATASET_REPO, now, result, lambda: self._fetch_operations(latest_op, as_of), latest_op)
         positions = self.positions()
         latest_week = positions[-1].report_date if positions else None
         if self.cftc is not None and latest_week is not None and as_of >= latest_week + timedelta(days=7):
-            self._try(DATASET_TFF, now, result, lambda: self._fetch_positions(latest_week))
+            self._try(DATASET_TFF, now, result, lambda: self._fetch_positions(latest_week, as_of), latest_week)
         policy = self.policy()
         latest_policy = policy["iorb"].dropna().index[-1].date() if not policy.empty else None
         if self.fred is not None and self.fred.configured and latest_policy is not None and as_of > latest_policy:
-            self._try(DATASET_POLICY, now, result, lambda: self._fetch_policy(latest_policy, as_of))
+            self._try(DATASET_POLICY, now, result, lambda: self._fetch_policy(latest_policy, as_of), latest_policy)
         return result
 
-    def _try(self, dataset: str, now: datetime, result: Refreshed, fetch: Callable[[], int]) -> None:
+    def _try(self, dataset: str, now: datetime, result: Refreshed, fetch: Callable[[], int], held: date) -> None:
+        """Fetch one dataset; a failure is noted with how far the data held reaches (`held`)."""
         status = self.store.refresh_status(dataset)
         if status is not None and status.error is not None and now - status.attempted_at < REFRESH_PAUSE:
-            result.notes.append(status.error)
+            result.notes.append(_failed_note(status.error, dataset, held))
             return
         if status is not None and status.error is None and now - status.attempted_at < REFRESH_PAUSE:
             return
@@ -306,7 +321,7 @@ class FundingBook:
         except UpstreamError as error:
             logger.warning("refresh of %s failed: %s", dataset, error)
             self.store.note_refresh(dataset, now, str(error))
-            result.notes.append(str(error))
+            result.notes.append(_failed_note(str(error), dataset, held))
             return
         self.store.note_refresh(dataset, now, None)
         logger.info("refresh of %s stored %d records", dataset, written)
@@ -325,19 +340,22 @@ class FundingBook:
                 # The other rates are context; SOFR alone decides whether the refresh worked.
                 logger.warning("refresh of %s failed: %s", kind, error)
                 continue
-            records.extend(StoredRecord(f"{f.kind}:{f.day}", f.day, _values(f)) for f in fixings if f.day >= start)
+            # Only the asked window: a fixing dated after `until` has not been published at `now`.
+            records.extend(
+                StoredRecord(f"{f.kind}:{f.day}", f.day, _values(f)) for f in fixings if start <= f.day <= until
+            )
         return self.store.upsert(DATASET_RATES, records)
 
     def _fetch_operations(self, after: date, until: date) -> int:
         assert self.nyfed is not None
         operations = self.nyfed.repo_operations(after + timedelta(days=1), until)
         return self.store.upsert(
-            DATASET_REPO, [StoredRecord(op.operation_id, op.day, _values(op)) for op in operations]
+            DATASET_REPO, [StoredRecord(op.operation_id, op.day, _values(op)) for op in operations if op.day <= until]
         )
 
-    def _fetch_positions(self, after: date) -> int:
+    def _fetch_positions(self, after: date, until: date) -> int:
         assert self.cftc is not None
-        positions = self.cftc.tff(after + timedelta(days=1))
+        positions = [p for p in self.cftc.tff(after + timedelta(days=1)) if p.report_date <= until]
         return self.store.upsert(
             DATASET_TFF, [StoredRecord(f"{p.code}:{p.report_date}", p.report_date, _values(p)) for p in positions]
         )
@@ -347,6 +365,8 @@ class FundingBook:
         records: list[StoredRecord] = []
         for series in POLICY_SERIES[:1] + POLICY_SERIES[2:]:
             for obs in self.fred.observations(series, after + timedelta(days=1), until):
+                if obs.value is None or obs.day > until:
+                    continue  # a holiday's "." is no rate; a later day is not published yet
                 values = {"series": series, "day": obs.day.isoformat(), "value": _values(obs)["value"]}
                 records.append(StoredRecord(f"{series}:{obs.day}", obs.day, values))
         return self.store.upsert(DATASET_POLICY, records)

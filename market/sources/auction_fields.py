@@ -19,6 +19,7 @@ from market.auctions.records import (
     parse_flag,
 )
 from market.missing import decimal_or_none, field
+from market.sources.sanity import without_far_future
 
 # Our names for the facts both sources carry (the keys of a source's field map).
 DECIMAL_FIELDS = (
@@ -107,3 +108,8 @@ def rows_of(payload: Any, source: str) -> list[Mapping[str, Any]]:
     if isinstance(payload, list):
         return payload
     raise AuctionFormatError(f"{source}: the payload is not a list of auctions")
+
+
+def check_plausible(records: list[AuctionRecord]) -> list[AuctionRecord]:
+    """`records` less auctions dated far in the future (maturities may be; auctions are not)."""
+    return without_far_future(records, lambda record: record.auction_date, AuctionFormatError)

@@ -14,6 +14,7 @@ from typing import Any
 
 from market.http import UpstreamClient, UpstreamError
 from market.missing import decimal_or_none, field
+from market.sources.sanity import without_far_future
 
 TFF_FUTURES_ONLY = "gpe5-46if"
 
@@ -71,10 +72,12 @@ def parse_tff(payload: Any, codes: frozenset[str] = frozenset(TREASURY_CONTRACTS
     if not isinstance(payload, list):
         raise CftcFormatError("the JSON is not a list of rows")
     positions = []
+    coded = 0
     for row in payload:
         if not isinstance(row, Mapping):
             raise CftcFormatError("a row is not an object")
         code = field(row, "cftc_contract_market_code")
+        coded += code is not None
         if code is None or code not in codes:
             continue
         raw_day = field(row, "report_date_as_yyyy_mm_dd")
@@ -86,8 +89,19 @@ def parse_tff(payload: Any, codes: frozenset[str] = frozenset(TREASURY_CONTRACTS
         positions.append(
             TffPosition(report_date=day, code=code, market_name=field(row, "market_and_exchange_names"), **values)
         )
+    if payload and not coded:
+        raise CftcFormatError(f"none of its {len(payload)} rows has a contract market code")
     positions.sort(key=lambda position: (position.report_date, position.code))
     return positions
+
+
+def plausible(positions: list[TffPosition]) -> list[TffPosition]:
+    """Positions less those dated far ahead; reports in which every position is missing are refused."""
+    kept = without_far_future(positions, lambda position: position.report_date, CftcFormatError)
+    counts = [getattr(position, name) for position in kept for name in TFF_FIELDS.values()]
+    if kept and all(count is None for count in counts):
+        raise CftcFormatError(f"none of its {len(kept)} rows has a position")
+    return kept
 
 
 def _count(value: Any) -> int | None:
@@ -118,6 +132,6 @@ class CftcSource:
         }
         payload = self._client.get_json(f"{TFF_FUTURES_ONLY}.json", params)
         try:
-            return [position for position in parse_tff(payload) if position.report_date >= since]
+            return [position for position in plausible(parse_tff(payload)) if position.report_date >= since]
         except CftcFormatError as error:
             raise UpstreamError(self._client.source, f"it sent positions I cannot read ({error})") from None

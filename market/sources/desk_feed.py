@@ -19,6 +19,7 @@ from typing import Any
 
 from market.http import UpstreamClient, UpstreamError
 from market.missing import float_or_none, text_or_none
+from market.sources.sanity import without_far_future
 
 FUTURES = ("tu", "fv", "ty", "us", "wn")
 
@@ -47,8 +48,16 @@ class DeskFeedRow:
 
 def parse_desk_feed_csv(text: str) -> list[DeskFeedRow]:
     """Rows from a CSV with a `date` column and any of the known columns, oldest first."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    return _rows(list(reader), list(reader.fieldnames or []))
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    header = next(reader, [])
+    items: list[Mapping[str, Any]] = []
+    for line_number, cells in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) < len(header):
+            raise DeskFeedFormatError(f"line {line_number} is cut short")
+        items.append(dict(zip(header, cells, strict=False)))
+    return _rows(items, header)
 
 
 def parse_desk_feed_json(payload: Any) -> list[DeskFeedRow]:
@@ -100,7 +109,9 @@ def _rows(items: list[Mapping[str, Any]], names: list[str]) -> list[DeskFeedRow]
             if value is not None:
                 values[ours] = value
         rows[day] = DeskFeedRow(day, values)
-    return [rows[day] for day in sorted(rows)]
+    if rows and not any(row.values for row in rows.values()):
+        raise DeskFeedFormatError(f"every value in its {len(rows)} rows is missing")
+    return without_far_future([rows[day] for day in sorted(rows)], lambda row: row.day, DeskFeedFormatError)
 
 
 def is_url(location: str) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 
 from market.auctions.records import AuctionFormatError, AuctionRecord
 from market.http import UpstreamClient, UpstreamError
-from market.sources.auction_fields import calendar_rows, record_from_row, rows_of
+from market.sources.auction_fields import calendar_rows, check_plausible, record_from_row, rows_of
 
 SOURCE = "Treasury Fiscal Data"
 AUCTIONS_PATH = "v1/accounting/od/auctions_query"
@@ -94,7 +94,7 @@ class FiscalDataSource:
     def name(self) -> str:
         return self._client.source
 
-    def auctions(self, start: date, end: date) -> list[AuctionRecord]:
+    def auctions(self, start: date, end: date, *, bypass_backoff: bool = False) -> list[AuctionRecord]:
         """Every auction held from `start` to `end` (inclusive), following the pages."""
         records: list[AuctionRecord] = []
         page = 1
@@ -109,6 +109,7 @@ class FiscalDataSource:
                     "page[number]": str(page),
                     "page[size]": str(PAGE_SIZE),
                 },
+                bypass_backoff=bypass_backoff,
             )
             records.extend(self._parse(parse_fiscaldata_auctions, payload))
             pages = _total_pages(payload)
@@ -128,7 +129,7 @@ class FiscalDataSource:
 
     def _parse(self, parser: Any, payload: Any) -> list[AuctionRecord]:
         try:
-            return list(parser(payload))
+            return check_plausible(list(parser(payload)))
         except AuctionFormatError as error:
             raise UpstreamError(self._client.source, f"it sent data I cannot read ({error})") from None
 

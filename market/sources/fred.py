@@ -18,6 +18,7 @@ from typing import Any
 
 from market.http import UpstreamClient, UpstreamError
 from market.missing import decimal_or_none, field
+from market.sources.sanity import without_far_future
 
 DATE_HEADERS = ("observation_date", "date")
 
@@ -44,9 +45,11 @@ def parse_fred_csv(text: str) -> dict[str, list[Observation]]:
     if not header or header[0].lower() not in DATE_HEADERS or len(header) < 2:
         raise FredFormatError(f"unexpected CSV header {header[:3]!r}")
     series: dict[str, list[Observation]] = {name: [] for name in header[1:]}
-    for row in reader:
+    for line_number, row in enumerate(reader, start=2):
         if not row or not row[0].strip():
             continue
+        if len(row) < len(header):
+            raise FredFormatError(f"line {line_number} is cut short")
         day = _date(row[0])
         for name, cell in zip(header[1:], row[1:], strict=False):
             series[name].append(Observation(day, _value(cell)))
@@ -64,6 +67,18 @@ def parse_fred_observations(payload: Any) -> list[Observation]:
             raise FredFormatError("an observation has no date")
         observations.append(Observation(_date(raw_day), _value(item.get("value"))))
     return observations
+
+
+def plausible(observations: list[Observation], values_required: bool = True) -> list[Observation]:
+    """Observations less those dated far ahead; several observations that are all missing are refused.
+
+    One missing observation is a holiday; every one missing is an upstream
+    that lost its values (or renamed the field), not data.
+    """
+    kept = without_far_future(observations, lambda observation: observation.day, FredFormatError)
+    if values_required and len(kept) > 1 and all(observation.value is None for observation in kept):
+        raise FredFormatError(f"every one of its {len(kept)} values is missing")
+    return kept
 
 
 def _date(text: str) -> date:
@@ -102,12 +117,15 @@ class FredSource:
         text = self._graph.get_text("fredgraph.csv", params)
         try:
             found = parse_fred_csv(text)
+            missing = [series_id for series_id in series_ids if series_id not in found]
+            if missing:
+                raise UpstreamError(self._graph.source, f"its CSV has no column for {', '.join(missing)}")
+            # A series may have no values in the window (DGS1MO before 2001); all of them none is refused.
+            plausible([observation for series_id in series_ids for observation in found[series_id]])
+            dated = {series_id: plausible(found[series_id], values_required=False) for series_id in series_ids}
+            return dated
         except FredFormatError as error:
             raise UpstreamError(self._graph.source, f"it sent data I cannot read ({error})") from None
-        missing = [series_id for series_id in series_ids if series_id not in found]
-        if missing:
-            raise UpstreamError(self._graph.source, f"its CSV has no column for {', '.join(missing)}")
-        return {series_id: found[series_id] for series_id in series_ids}
 
     def observations(self, series_id: str, start: date | None = None, end: date | None = None) -> list[Observation]:
         """The series from `start` to `end` (inclusive), oldest first."""
@@ -120,6 +138,6 @@ class FredSource:
             params["observation_end"] = end.isoformat()
         payload = self._client.get_json("series/observations", params)
         try:
-            return parse_fred_observations(payload)
+            return plausible(parse_fred_observations(payload))
         except FredFormatError as error:
             raise UpstreamError(self._client.source, f"it sent data I cannot read ({error})") from None

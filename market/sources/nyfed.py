@@ -15,6 +15,7 @@ from typing import Any
 
 from market.http import UpstreamClient, UpstreamError
 from market.missing import decimal_or_none, field
+from market.sources.sanity import without_far_future
 
 # Which API family each rate lives under.
 RATE_FAMILIES = {"SOFR": "secured", "TGCR": "secured", "BGCR": "secured", "EFFR": "unsecured", "OBFR": "unsecured"}
@@ -147,7 +148,11 @@ class NyFedSource:
         path = f"rates/{family}/{kind.lower()}/search.json"
         payload = self._client.get_json(path, {"startDate": start.isoformat(), "endDate": end.isoformat()})
         try:
-            return [fixing for fixing in parse_reference_rates(payload) if fixing.kind == kind.upper()]
+            fixings = [fixing for fixing in parse_reference_rates(payload) if fixing.kind == kind.upper()]
+            fixings = without_far_future(fixings, lambda fixing: fixing.day, NyFedFormatError)
+            if len(fixings) > 1 and all(fixing.rate is None for fixing in fixings):
+                raise NyFedFormatError(f"none of its {len(fixings)} {kind.upper()} fixings has a rate")
+            return fixings
         except NyFedFormatError as error:
             raise UpstreamError(self._client.source, f"it sent rates I cannot read ({error})") from None
 
@@ -157,6 +162,6 @@ class NyFedSource:
             "rp/results/search.json", {"startDate": start.isoformat(), "endDate": end.isoformat()}
         )
         try:
-            return parse_repo_operations(payload)
+            return without_far_future(parse_repo_operations(payload), lambda operation: operation.day, NyFedFormatError)
         except NyFedFormatError as error:
             raise UpstreamError(self._client.source, f"it sent repo operations I cannot read ({error})") from None

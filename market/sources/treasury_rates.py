@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from market.http import UpstreamClient, UpstreamError
 from market.missing import decimal_or_none
+from market.sources.sanity import without_far_future
 from market.yields.tenors import BY_CSV_HEADER, BY_XML_FIELD
 
 CSV_PATH = "daily-treasury-rates.csv/{year}/all"
@@ -63,8 +64,19 @@ def parse_par_yield_csv(text: str) -> list[CurveRow]:
         rows.append(CurveRow(_csv_date(cells[0], line_number), yields))
     if not rows:
         raise CurveFormatError("the CSV has a header but no rows")
-    rows.sort(key=lambda row: row.day)
-    return rows
+    return _published(rows)
+
+
+def _published(rows: list[CurveRow]) -> list[CurveRow]:
+    """Rows with at least one yield, oldest first; a layout whose every row is empty is refused.
+
+    A date with no yield at all is not a close (and must not replace one that is stored).
+    """
+    kept = [row for row in rows if any(value is not None for value in row.yields.values())]
+    if not kept:
+        raise CurveFormatError(f"every one of its {len(rows)} rows has no yield")
+    kept.sort(key=lambda row: row.day)
+    return kept
 
 
 _PROPERTIES = re.compile(r"<m:properties[^>]*>(.*?)</m:properties>", re.DOTALL)
@@ -94,8 +106,7 @@ def parse_par_yield_xml(text: str) -> list[CurveRow]:
         rows.append(CurveRow(day, yields))
     if not rows:
         raise CurveFormatError("the XML has no complete entries")
-    rows.sort(key=lambda row: row.day)
-    return rows
+    return _published(rows)
 
 
 def _csv_date(text: str, line_number: int) -> date:
@@ -129,22 +140,37 @@ class TreasuryRatesSource:
         return self._client.source
 
     def year(self, year: int) -> list[CurveRow]:
-        """Every published day of `year`; the XML feed is tried when the CSV fails."""
+        """Every published day of `year`; the XML feed is tried when the CSV fails.
+
+        When both fail, both reasons are reported, the CSV's (the primary layout) first.
+        """
         try:
             text = self._client.get_text(
                 CSV_PATH.format(year=year),
                 {"type": CURVE_TYPE, "field_tdr_date_value": str(year), "page": "", "_format": "csv"},
             )
-            return parse_par_yield_csv(text)
+            return _plausible(parse_par_yield_csv(text))
         except (UpstreamError, CurveFormatError) as csv_error:
             try:
                 text = self._client.get_text(XML_PATH, {"data": CURVE_TYPE, "field_tdr_date_value": str(year)})
-                return parse_par_yield_xml(text)
-            except (UpstreamError, CurveFormatError):
-                raise _as_upstream_error(self.name, csv_error) from None
+                return _plausible(parse_par_yield_xml(text))
+            except (UpstreamError, CurveFormatError) as xml_error:
+                raise _both_failed(self.name, csv_error, xml_error) from None
+
+
+def _plausible(rows: list[CurveRow]) -> list[CurveRow]:
+    return without_far_future(rows, lambda row: row.day, CurveFormatError)
 
 
 def _as_upstream_error(source: str, error: Exception) -> UpstreamError:
     if isinstance(error, UpstreamError):
         return error
     return UpstreamError(source, f"it sent data I cannot read ({error})")
+
+
+def _both_failed(source: str, csv_error: Exception, xml_error: Exception) -> UpstreamError:
+    """The CSV's failure, with the XML feed's when it failed differently."""
+    first, second = _as_upstream_error(source, csv_error), _as_upstream_error(source, xml_error)
+    if second.reason == first.reason or second.reason.startswith(first.reason):
+        return first
+    return UpstreamError(source, f"{first.reason} (XML feed: {second.reason})")

@@ -12,7 +12,7 @@ from typing import Any
 
 from market.auctions.records import AuctionFormatError, AuctionRecord
 from market.http import UpstreamClient, UpstreamError
-from market.sources.auction_fields import calendar_rows, record_from_row, rows_of
+from market.sources.auction_fields import calendar_rows, check_plausible, record_from_row, rows_of
 
 SOURCE = "TreasuryDirect"
 MAX_RESULTS = 250
@@ -76,11 +76,13 @@ class TreasuryDirectSource:
     def name(self) -> str:
         return self._client.source
 
-    def search(self, start: date, end: date) -> list[AuctionRecord]:
+    def search(self, start: date, end: date, *, bypass_backoff: bool = False) -> list[AuctionRecord]:
         """Every auction held from `start` to `end` (inclusive), results where posted."""
-        return self.search_window(start, end)[0]
+        return self.search_window(start, end, bypass_backoff=bypass_backoff)[0]
 
-    def search_window(self, start: date, end: date) -> tuple[list[AuctionRecord], bool]:
+    def search_window(
+        self, start: date, end: date, *, bypass_backoff: bool = False
+    ) -> tuple[list[AuctionRecord], bool]:
         """The auctions held from `start` to `end`, and whether the answer was complete.
 
         TreasuryDirect answers at most `MAX_RESULTS` records; a full page may have left some out.
@@ -91,7 +93,7 @@ class TreasuryDirectSource:
             "endDate": _us_date(end),
             "dateFieldName": "auctionDate",
         }
-        records = self._read("securities/search", params)
+        records = self._read("securities/search", params, bypass_backoff=bypass_backoff)
         within = [record for record in records if start <= record.auction_date <= end]
         return within, len(records) < MAX_RESULTS
 
@@ -103,9 +105,11 @@ class TreasuryDirectSource:
         """The latest announcements (may include auctions already held)."""
         return self._read("securities/announced", {"format": "json", "pagesize": "50"}, calendar=True)
 
-    def _read(self, path: str, params: dict[str, str], *, calendar: bool = False) -> list[AuctionRecord]:
-        payload = self._client.get_json(path, params)
+    def _read(
+        self, path: str, params: dict[str, str], *, calendar: bool = False, bypass_backoff: bool = False
+    ) -> list[AuctionRecord]:
+        payload = self._client.get_json(path, params, bypass_backoff=bypass_backoff)
         try:
-            return parse_treasurydirect(payload, calendar=calendar)
+            return check_plausible(parse_treasurydirect(payload, calendar=calendar))
         except AuctionFormatError as error:
             raise UpstreamError(self._client.source, f"it sent data I cannot read ({error})") from None

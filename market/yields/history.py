@@ -151,7 +151,7 @@ class YieldHistory:
         except UpstreamError as failure:
             error = str(failure)
         # A row dated after today is garbage, whatever the source says.
-        fresh = [row for row in rows if latest - timedelta(days=7) <= row.day <= today]
+        fresh = self._keeping_held([row for row in rows if latest - timedelta(days=7) <= row.day <= today])
         stored = self._store.upsert(DATASET, [_to_record(row, source) for row in fresh])
         self._store.note_refresh(DATASET, now.astimezone(UTC), error)
         if stored:
@@ -165,14 +165,34 @@ class YieldHistory:
             say(f"stored {stored} days; latest close {newest.isoformat()}")
         return RefreshResult(stored, newest, error)
 
+    def _keeping_held(self, rows: list[CurveRow]) -> list[CurveRow]:
+        """Re-fetched days with a tenor missing keep the close already held for it.
+
+        Closes are not un-published: a gap in a fetched row is the source's
+        (a renamed or dropped column), not the market's.
+        """
+        frame = self.frame()
+        kept = []
+        for row in rows:
+            stamp = pd.Timestamp(row.day)
+            if stamp in frame.index:
+                held = frame.loc[stamp]
+                yields = dict(row.yields)
+                for tenor in TENOR_KEYS:
+                    if yields.get(tenor) is None and pd.notna(held[tenor]):
+                        yields[tenor] = Decimal(str(held[tenor]))
+                row = CurveRow(row.day, yields)
+            kept.append(row)
+        return kept
+
     def _has_sources(self) -> bool:
         return self._treasury is not None or (self._fred is not None and self._fred.configured)
 
     def _fetch(self, latest: date, today: date, say: Progress) -> tuple[list[CurveRow], str]:
         """Rows from Treasury for every year after `latest`, or from FRED when Treasury fails.
 
-        A year that fails does not discard the years that worked; the first
-        failure is raised only when nothing at all was fetched.
+        A year that fails does not discard the years that worked; when nothing
+        at all was fetched, every source's failure is raised together.
         """
         failures: list[UpstreamError] = []
         if self._treasury is not None:
@@ -193,7 +213,7 @@ class YieldHistory:
             except UpstreamError as failure:
                 failures.append(failure)
         if failures:
-            raise failures[0]
+            raise _all_failed(failures)
         raise UpstreamError("Treasury par yield curve", "no live source is configured")
 
     # -- merging -----------------------------------------------------------
@@ -243,6 +263,18 @@ def _to_record(row: CurveRow, source: str) -> StoredRecord:
     values: dict[str, str | None] = {tenor: None if v is None else str(v) for tenor, v in row.yields.items()}
     values["source"] = source
     return StoredRecord(key=row.day.isoformat(), observed_on=row.day, values=values)
+
+
+class SourcesFailed(UpstreamError):
+    """Every source of the curve failed; the message names each, once."""
+
+    def __init__(self, failures: list[UpstreamError]) -> None:
+        super().__init__(failures[0].source, failures[0].reason)
+        self.args = ("; ".join(dict.fromkeys(str(failure) for failure in failures)),)
+
+
+def _all_failed(failures: list[UpstreamError]) -> UpstreamError:
+    return failures[0] if len({str(failure) for failure in failures}) == 1 else SourcesFailed(failures)
 
 
 def _fetch_fred(fred: FredSource, latest: date) -> list[CurveRow]:

@@ -3,6 +3,8 @@
 Each source lives under its own prefix on one local server; `env()` gives
 the `DESKBOT_*_URL` settings that point deskbot at it. Requests that match
 no recording get a 404 (and are recorded), so a test sees what was asked.
+`play(source, Fault.…)` makes a source misbehave the way real ones do (see
+`tests/harness/faults.py`) until `heal(source)`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from bot.demo.local_server import LocalServer
+from bot.demo.local_server import LocalServer, free_port
+from tests.harness.faults import Fault, Playing, faulty_answer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "upstream"
 
@@ -112,6 +115,10 @@ class RecordedUpstream:
         self._lock = threading.Lock()
         self._failures: dict[str, deque[int]] = defaultdict(deque)
         self._scripts: dict[tuple[str, str], deque[Scripted]] = {}
+        self._playing: dict[str, Playing] = {}
+        self._down: dict[str, int] = {}  # source → the closed port its base URL points at
+        self._reopened: dict[int, LocalServer] = {}  # port → listener started by `heal`
+        self._release = threading.Event()  # lets held (timeout) requests go when the server stops
         self._server = LocalServer(_handler_for(self))
 
     def __enter__(self) -> RecordedUpstream:
@@ -119,10 +126,61 @@ class RecordedUpstream:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        self._release.set()
+        for server in self._reopened.values():
+            server.stop()
         self._server.stop()
 
     def base_url(self, source: str) -> str:
+        if source in self._down:
+            return f"http://127.0.0.1:{self._down[source]}{SOURCES[source][1]}"
         return self._server.base_url + SOURCES[source][1]
+
+    def play(
+        self,
+        source: str,
+        fault: Fault,
+        *,
+        path: str | None = None,
+        retry_after: str = "1",
+        hold_seconds: float = 3.0,
+    ) -> None:
+        """Answer requests to `source` (only `path`, if given) with `fault` until `heal(source)`.
+
+        `Fault.REFUSED` moves the source's base URL to a closed port: build
+        the clients after playing it. Status faults carry `Retry-After:
+        retry_after`; `Fault.TIMEOUT` holds each request `hold_seconds`
+        (longer than the client's read timeout) before answering.
+        """
+        with self._lock:
+            if fault is Fault.REFUSED:
+                self._down[source] = free_port()
+                return
+            self._playing[source] = Playing(fault, path, retry_after, hold_seconds)
+
+    def reset(self) -> None:
+        """Back to answering every recording normally, with no request seen (one server, many tests)."""
+        with self._lock:
+            self.requests.clear()
+            self._failures.clear()
+            self._scripts.clear()
+            self._playing.clear()
+            self._down.clear()
+            reopened, self._reopened = list(self._reopened.values()), {}
+            self._release.set()  # requests still held by a played timeout are let go
+            self._release = threading.Event()
+        for server in reopened:
+            server.stop()
+
+    def heal(self, source: str) -> None:
+        """`source` answers normally again; a refused source starts listening on its port."""
+        with self._lock:
+            self._playing.pop(source, None)
+            port = self._down.get(source)
+        if port is not None and port not in self._reopened:
+            server = LocalServer(_handler_for(self), port=port)
+            server.start()
+            self._reopened[port] = server
 
     def env(self) -> dict[str, str]:
         """Every upstream base-URL setting, pointed here."""
@@ -147,26 +205,43 @@ class RecordedUpstream:
         kind = content_type or CONTENT_TYPES.get(file.suffix, "application/octet-stream")
         self.script(source, path, Scripted(file.read_bytes(), 200, kind))
 
-    def answer(self, raw_path: str) -> tuple[int, str, bytes]:
+    def answer(self, raw_path: str) -> tuple[int, dict[str, str], bytes]:
         parts = urlsplit(raw_path)
         query = {key: values[-1] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
         source, path = _split_source(parts.path)
-        status, content_type, body = self._lookup(source, path, query)
+        with self._lock:
+            playing = self._playing.get(source or "")
+        if playing is not None and playing.path not in (None, path):
+            playing = None
+        status, content_type, body = self._lookup(source, path, query, consume=playing is None)
+        headers = {"Content-Type": content_type}
+        if playing is not None:
+            status, headers, body = faulty_answer(playing, status, content_type, body)
         with self._lock:
             self.requests.append(UpstreamRequest(source or "", path, query, status))
-        return status, content_type, body
+            release = self._release
+        if playing is not None and playing.fault is Fault.TIMEOUT:
+            release.wait(playing.hold_seconds)  # recorded on arrival: a late answer never lands in a later test
+        return status, headers, body
 
-    def _lookup(self, source: str | None, path: str, query: dict[str, str]) -> tuple[int, str, bytes]:
+    def requests_to(self, source: str) -> list[UpstreamRequest]:
+        with self._lock:
+            return [request for request in self.requests if request.source == source]
+
+    def _lookup(
+        self, source: str | None, path: str, query: dict[str, str], consume: bool = True
+    ) -> tuple[int, str, bytes]:
+        """What the source would answer; with `consume` False, scripted answers are only peeked at."""
         if source is None:
             return 404, "text/plain", b"unknown source"
         with self._lock:
             failures = self._failures.get(source)
-            failure = failures.popleft() if failures else None
+            failure = failures.popleft() if failures and consume else None
         if failure is not None:
             return failure, "text/plain", f"scripted failure {failure}".encode()
         with self._lock:
             queue = self._scripts.get((source, path))
-            scripted = (queue.popleft() if len(queue) > 1 else queue[0]) if queue else None
+            scripted = (queue.popleft() if len(queue) > 1 and consume else queue[0]) if queue else None
         if scripted is not None:
             return scripted.status, scripted.content_type, scripted.body
         for recording in self.recordings:
@@ -188,12 +263,16 @@ def _handler_for(upstream: RecordedUpstream) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-            status, content_type, body = upstream.answer(self.path)
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            status, headers, body = upstream.answer(self.path)
+            try:
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except OSError:
+                pass  # the client gave up (a played timeout)
 
         def log_message(self, *args: object) -> None:
             pass
