@@ -1,7 +1,7 @@
 """Run every deskbot-against-baseline benchmark, one after another, and print a table of the figures.
 
-    python bench/run_all.py            # everything, about 6-8 minutes on 2 cores
-    python bench/run_all.py --quick    # fewer samples, about 2 minutes (a smoke run)
+    python bench/run_all.py            # everything, about 12-15 minutes on 2 cores
+    python bench/run_all.py --quick    # fewer samples, about 3 minutes (a smoke run)
     python bench/run_all.py --only rarity_bench,render_bench
 
 Each benchmark also runs alone (`python bench/<name>.py --help`). Every figure
@@ -35,6 +35,11 @@ BENCHMARKS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("rarity_bench", ("--repeat", "3"), ("--repeat", "1")),
     ("render_bench", ("--repeat", "15"), ("--repeat", "5")),
     ("startup_memory", ("--starts", "5", "--commands", "1000"), ("--starts", "2", "--commands", "200")),
+    (
+        "steady_load",
+        ("--rate", "20", "--seconds", "300"),
+        ("--rate", "20", "--seconds", "30", "--baseline-seconds", "10"),
+    ),
 )
 
 
