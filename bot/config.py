@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     tail_flag_bp: float = Field(2.0, gt=0, le=100, validation_alias="DESKBOT_TAIL_FLAG_BP")
     flash_poll_seconds: float = Field(1.0, gt=0, le=300, validation_alias="DESKBOT_FLASH_POLL_SECONDS")
     flash_timeout_minutes: float = Field(30.0, gt=0, le=600, validation_alias="DESKBOT_FLASH_TIMEOUT_MINUTES")
+    max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024, validation_alias="DESKBOT_MAX_BODY_BYTES")
     short_commands: str = Field(
         "/yields=yields,/curve=curve,/auction=auction,/funding=funding,/basis=basis",
         validation_alias="DESKBOT_SHORT_COMMANDS",
@@ -172,7 +173,11 @@ class Settings(BaseSettings):
     def secrets(self) -> list[str]:
         """Every secret value, for scrubbing from logs."""
         values = (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token, self.fred_api_key)
-        return [value.get_secret_value() for value in values if value is not None and value.get_secret_value()]
+        found = [value.get_secret_value() for value in values if value is not None and value.get_secret_value()]
+        password = str(make_url(self.database_url).password or "") if self.database_url else ""
+        # As typed, and as it appears inside a URL (SQLAlchemy's quoting and form quoting).
+        forms = (password, quote(password, safe=" +"), quote_plus(password))
+        return [*found, *dict.fromkeys(forms)] if password else found
 
 
 def parse_short_commands(value: str) -> dict[str, str]:

@@ -17,6 +17,7 @@ from bot.data_refresh import start_data_refresh, warm_histories
 from bot.delivery import SlackDelivery
 from bot.execution import execute
 from bot.http_server import serve_http
+from bot.request_guard import RequestGuard, SeenSignatures
 from bot.scheduling.leader import LeaderLock
 from bot.scheduling.runner import PostRunner, RunnerSettings
 from bot.scheduling.scheduler import DeskScheduler, SchedulerService
@@ -47,7 +48,9 @@ def run_bot(settings: Settings, clock: Clock) -> None:
             logger.info("deskbot connecting to Slack in Socket Mode")
             SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
         else:
-            serve_http(app, settings.bind_host, settings.port)
+            _token, signing_secret = settings.require_slack()
+            guard = RequestGuard(signing_secret, SeenSignatures(wired.sessions), settings.max_body_bytes)
+            serve_http(app, settings.bind_host, settings.port, guard=guard)
     except KeyboardInterrupt:
         pass
     finally:

@@ -16,6 +16,7 @@ from bot.clock import Clock
 from bot.config import ConfigError, Settings
 from bot.delivery import SLACK_TIMEOUT_SECONDS, SlackDelivery, retry_handlers
 from bot.execution import execute
+from bot.logs import remember_response_url
 from bot.storage.command_log import CommandLog, CommandRecord
 from commands.context import CommandContext
 from commands.registry import Registry
@@ -52,6 +53,7 @@ def create_app(settings: Settings, client: WebClient, registry: Registry, comman
         raise ConfigError(f"SLACK_API_URL: Slack could not be reached at {settings.slack_api_url} ({error})") from None
     short_commands = {name: sub for name, sub in settings.short_command_map.items() if registry.get(sub)}
     handler = SlashCommandHandler(registry, SlackDelivery(client), command_log, clock, short_commands)
+    app.use(remember_response_url)  # scrubbed from every log line while the command is answered
     for name in (settings.slash_command, *short_commands):
         app.command(name)(ack=_acknowledge, lazy=[handler])
     app.event("app_uninstalled")(_log_uninstall)

@@ -16,12 +16,21 @@ from bot.storage.models import Base
 from commands.context import DESK_TZ, CommandContext
 from commands.dispatch import build_registry
 from commands.registry import Registry
+from tests.harness import log_scan
 from tests.harness.upstream import RecordedUpstream
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "DESKBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 REQUIRE_POSTGRES = os.environ.get("DESKBOT_REQUIRE_POSTGRES") == "1"
+if make_url(POSTGRES_ADMIN_URL).password:
+    log_scan.add_database_password(str(make_url(POSTGRES_ADMIN_URL).password))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Every log line of the session is scanned for test secrets at the end (tests/harness/log_scan.py).
+    if not config.pluginmanager.is_registered(log_scan):
+        config.pluginmanager.register(log_scan, "deskbot_log_scan")
 
 
 @pytest.fixture

@@ -92,6 +92,17 @@ def test_rights_are_checked_again_when_an_admin_is_demoted(setup, slack):
 
     assert ask(registry, "unsubscribe here daily").outcome is Outcome.USAGE_ERROR
     assert len(store.all()) == 1
+    assert len(slack.calls_to("users.info")) == 2  # asked again, not remembered
+
+
+def test_rights_are_checked_again_when_a_member_is_promoted(setup, slack):
+    store, registry = setup
+    assert ask(registry, "subscribe here daily", user="U0TRADER").outcome is Outcome.USAGE_ERROR
+
+    slack.admins.add("U0TRADER")
+
+    assert ask(registry, "subscribe here daily", user="U0TRADER").outcome is Outcome.OK
+    assert [s.feed for s in store.all()] == [Feed.DAILY]
 
 
 def test_a_channel_the_bot_is_not_in_gets_the_invite_hint(setup):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Date, DateTime, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -95,3 +95,17 @@ class LedgerEntry(Base):
     message_ts: Mapped[str | None] = mapped_column(String(32))
     detail: Mapped[str | None] = mapped_column(Text)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SeenSignature(Base):
+    """A Slack request signature already accepted, so the same request is refused if sent again.
+
+    Kept in the database so every instance behind a load balancer shares it;
+    rows are purged once their timestamp is past the signature window.
+    """
+
+    __tablename__ = "seen_signatures"
+
+    signature: Mapped[str] = mapped_column(String(100), primary_key=True)
+    request_ts: Mapped[int] = mapped_column(BigInteger, index=True)  # Slack's X-Slack-Request-Timestamp
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

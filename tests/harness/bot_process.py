@@ -14,6 +14,8 @@ import httpx
 from bot.demo.local_server import free_port
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
+# Every log file a BotProcess writes, so the suite's log scan reads them all at the end.
+LOG_PATHS: list[Path] = []
 
 
 class BotProcess:
@@ -32,6 +34,7 @@ class BotProcess:
         self.port = free_port()
         self._workdir = workdir or Path(tempfile.mkdtemp(prefix="deskbot-e2e-"))
         self.log_path = self._workdir / "deskbot.log"
+        LOG_PATHS.append(self.log_path)
         self._env = {
             **clean_environment(),
             "PORT": str(self.port),

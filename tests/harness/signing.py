@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 import time
 from urllib.parse import urlencode
 
@@ -39,7 +40,8 @@ def slash_command_body(
         "api_app_id": "A0DESKBOT",
         "is_enterprise_install": "false",
         "response_url": response_url,
-        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        # Slack's trigger_id differs on every invocation, so two identical commands never sign alike.
+        "trigger_id": f"13345224609.738474920.{secrets.token_hex(10)}",
     }
     return urlencode(fields).encode()
 
