@@ -116,7 +116,9 @@ def test_prices_in_decimal_or_32nds(text, price):
     assert parse_price(text) == price
 
 
-@pytest.mark.parametrize("text", ["110-99", "110-32", "110-163", "abc", "110-1", "-5", "1e9"])
+@pytest.mark.parametrize(
+    "text", ["110-99", "110-32", "110-163", "abc", "110-1", "-5", "1e9", "0.0001", "0-01", "999-00", "nan"]
+)
 def test_malformed_prices_are_refused(text):
     with pytest.raises(BasisInputError):
         parse_price(text)

@@ -29,6 +29,8 @@ CONTRACT_NAMES = {
 }
 MONTH_CODES = {"H": 3, "M": 6, "U": 9, "Z": 12}
 PRICE_PATTERN = re.compile(r"^(\d{1,3})-(\d{2})(\+|[0-7])?$")
+# Prices per 100 face a coupon note, bond or Treasury future can trade at; outside is a typo.
+PRICE_RANGE = (10, 300)
 # The character after the 32nds → the fraction of a 32nd it adds (`+` = a half).
 QUARTER_TICKS = {"0": 0.0, "2": 0.25, "+": 0.5, "5": 0.5, "7": 0.75}
 
@@ -38,7 +40,7 @@ class BasisInputError(ValueError):
 
 
 def parse_price(text: str) -> float:
-    """A price in decimal (`99.25`) or 32nds (`99-08`, `110-16+`, `110-165`, `110-162`)."""
+    """A price in decimal (`99.25`) or 32nds (`99-08`, `110-16+`, `110-165`, `110-162`), per 100 face."""
     raw = text.strip()
     match = PRICE_PATTERN.match(raw)
     if match:
@@ -48,13 +50,15 @@ def parse_price(text: str) -> float:
             raise BasisInputError(f"`{raw}`: the 32nds must be 00-31")
         if extra is not None and extra not in QUARTER_TICKS:
             raise BasisInputError(f"`{raw}`: the third digit is quarters of a 32nd (0, 2, 5 or 7)")
-        return int(whole) + (ticks + QUARTER_TICKS.get(extra or "0", 0.0)) / 32
-    try:
-        value = float(raw)
-    except ValueError:
-        raise BasisInputError(f"`{raw}` is not a price (write 110-16, 110-16+, 110-165 or 110.515625)") from None
-    if not 0 < value < 1000:
-        raise BasisInputError(f"`{raw}` is not a plausible price")
+        value = int(whole) + (ticks + QUARTER_TICKS.get(extra or "0", 0.0)) / 32
+    else:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise BasisInputError(f"`{raw}` is not a price (write 110-16, 110-16+, 110-165 or 110.515625)") from None
+    low, high = PRICE_RANGE
+    if not low <= value <= high:  # also refuses NaN
+        raise BasisInputError(f"`{raw}` is not a plausible price: notes, bonds and their futures trade {low}-{high}")
     return value
 
 
