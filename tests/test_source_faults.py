@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -140,34 +139,7 @@ def funding_until(target: Path, cutoff: date, policy_cutoff: date | None = None)
     """
     if (target / "fred_policy_rates.csv").exists():
         return target
-    shipped_until(target, cutoff, policy_cutoff)
-    start = (cutoff - timedelta(days=3 * 366)).isoformat()
-    rates = _gz_json(target / "nyfed_reference_rates.json.gz")
-    rates["refRates"] = [row for row in rates["refRates"] if row["effectiveDate"] >= start]
-    _write_gz_json(target / "nyfed_reference_rates.json.gz", rates)
-    operations = _gz_json(target / "nyfed_repo_operations.json.gz")["repo"]["operations"]
-    kept = {"repo": {"operations": [op for op in operations if op["operationDate"] >= start]}}
-    _write_gz_json(target / "nyfed_repo_operations.json.gz", kept)
-    positions = _gz_json(target / "cftc_tff_treasury_futures.json.gz")
-    _write_gz_json(
-        target / "cftc_tff_treasury_futures.json.gz",
-        [row for row in positions if row["report_date_as_yyyy_mm_dd"][:10] >= start],
-    )
-    policy = (target / "fred_policy_rates.csv").read_text().splitlines(keepends=True)
-    (target / "fred_policy_rates.csv").write_text(
-        "".join([policy[0], *(line for line in policy[1:] if line[:10] >= start)])
-    )
-    return target
-
-
-def _gz_json(path: Path) -> Any:
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        return json.load(handle)
-
-
-def _write_gz_json(path: Path, payload: Any) -> None:
-    with gzip.open(path, "wt", encoding="utf-8") as handle:
-        json.dump(payload, handle)
+    return shipped_until(target, cutoff, policy_cutoff, since=cutoff - timedelta(days=3 * 366))
 
 
 # ---- one scenario per source ------------------------------------------------------------------------

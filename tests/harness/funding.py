@@ -46,28 +46,31 @@ def _write_gz_json(path: Path, payload: Any) -> None:
         json.dump(payload, handle)
 
 
-def shipped_until(target: Path, cutoff: date, policy_cutoff: date | None = None) -> Path:
+def shipped_until(target: Path, cutoff: date, policy_cutoff: date | None = None, since: date | None = None) -> Path:
     """A copy of the shipped history with everything after `cutoff` removed (same layouts).
 
-    Fed policy rates are kept whole unless `policy_cutoff` is given.
+    Fed policy rates are kept whole unless `policy_cutoff` is given; with `since`,
+    every file also starts on that date.
     """
+    first, last = (since or date.min).isoformat(), cutoff.isoformat()
     target.mkdir(parents=True, exist_ok=True)
     rates = _gz_json(SHIPPED / "nyfed_reference_rates.json.gz")
-    rates["refRates"] = [r for r in rates["refRates"] if r["effectiveDate"] <= cutoff.isoformat()]
+    rates["refRates"] = [r for r in rates["refRates"] if first <= r["effectiveDate"] <= last]
     _write_gz_json(target / "nyfed_reference_rates.json.gz", rates)
     operations = _gz_json(SHIPPED / "nyfed_repo_operations.json.gz")
-    kept = [op for op in operations["repo"]["operations"] if op["operationDate"] <= cutoff.isoformat()]
+    kept = [op for op in operations["repo"]["operations"] if first <= op["operationDate"] <= last]
     _write_gz_json(target / "nyfed_repo_operations.json.gz", {"repo": {"operations": kept}})
     positions = _gz_json(SHIPPED / "cftc_tff_treasury_futures.json.gz")
     _write_gz_json(
         target / "cftc_tff_treasury_futures.json.gz",
-        [row for row in positions if row["report_date_as_yyyy_mm_dd"][:10] <= cutoff.isoformat()],
+        [row for row in positions if first <= row["report_date_as_yyyy_mm_dd"][:10] <= last],
     )
-    if policy_cutoff is None:
+    if policy_cutoff is None and since is None:
         shutil.copy(SHIPPED / "fred_policy_rates.csv", target / "fred_policy_rates.csv")
     else:
+        policy_last = (policy_cutoff or date.max).isoformat()
         lines = (SHIPPED / "fred_policy_rates.csv").read_text().splitlines(keepends=True)
-        kept_lines = [lines[0], *(line for line in lines[1:] if line[:10] <= policy_cutoff.isoformat())]
+        kept_lines = [lines[0], *(line for line in lines[1:] if first <= line[:10] <= policy_last)]
         (target / "fred_policy_rates.csv").write_text("".join(kept_lines))
     return target
 
