@@ -28,6 +28,7 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # deskbot posts to a response_url while it handles the command (retries included), so
 # scrubbing it for 15 minutes covers every line that could mention it.
 RESPONSE_URL_TTL_SECONDS = 900.0
+PRUNE_EVERY_SECONDS = 60.0
 
 
 class _LiveSecrets:
@@ -37,14 +38,17 @@ class _LiveSecrets:
         self._clock = clock
         self._lock = threading.Lock()
         self._expiry: dict[str, float] = {}
+        self._next_prune = 0.0
 
     def add(self, value: str, ttl: float) -> None:
+        """Called for every command, before its ack: expired values are dropped once a minute, not on each call."""
         now = self._clock()
         with self._lock:
             for form in {value, quote(value, safe=""), quote_plus(value)}:
                 self._expiry[form] = now + ttl
-            if len(self._expiry) > 64:
+            if now >= self._next_prune:
                 self._expiry = {key: until for key, until in self._expiry.items() if until > now}
+                self._next_prune = now + PRUNE_EVERY_SECONDS
 
     def values(self) -> list[str]:
         now = self._clock()
