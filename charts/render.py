@@ -30,28 +30,37 @@ _THRESHOLD_COLOUR = "#c00000"
 # after an auction); a chart request is plain, hashable data, so its PNG is kept and reused.
 _CACHE_SIZE = 32
 _cache: OrderedDict[ChartRequest, bytes] = OrderedDict()
-# pyplot keeps global figure state; one figure is drawn at a time.
-_lock = threading.Lock()
+_cache_lock = threading.Lock()
+# pyplot keeps global figure state; one figure is drawn at a time. A kept PNG never waits for a drawing.
+_draw_lock = threading.Lock()
 
 
 def render_png(request: ChartRequest) -> bytes:
     """The PNG file's bytes for `request`, drawn once and reused while it stays among the recent ones."""
-    with _lock:
-        png = _cache.get(request)
-        if png is not None:
-            _cache.move_to_end(request)
-            return png
-        png = _draw(request)
+    png = _kept(request)
+    if png is not None:
+        return png
+    with _draw_lock:
+        png = _kept(request) or _draw(request)  # another thread may have drawn it meanwhile
+    with _cache_lock:
         _cache[request] = png
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
-        return png
+    return png
 
 
 def draw_png(request: ChartRequest) -> bytes:
     """Draw `request` now, bypassing the kept PNGs (what the render benchmark times)."""
-    with _lock:
+    with _draw_lock:
         return _draw(request)
+
+
+def _kept(request: ChartRequest) -> bytes | None:
+    with _cache_lock:
+        png = _cache.get(request)
+        if png is not None:
+            _cache.move_to_end(request)
+        return png
 
 
 def _draw(request: ChartRequest) -> bytes:
