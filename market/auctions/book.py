@@ -88,8 +88,11 @@ class AuctionBook:
 
     def records(self) -> list[AuctionRecord]:
         """Every auction known, fetched values winning over shipped ones, oldest first."""
-        stored = [AuctionRecord.from_values(row.values) for row in self.store.load(DATASET)]
-        return merge(stored, self._shipped())
+        return merge(self._stored(), self._shipped())
+
+    def _stored(self) -> list[AuctionRecord]:
+        """The auctions fetched and kept in the store."""
+        return [AuctionRecord.from_values(row.values) for row in self.store.load(DATASET)]
 
     def reach(self, records: Sequence[AuctionRecord], which: str) -> date | None:
         """The latest auction date with results in `which` family."""
@@ -155,8 +158,7 @@ class AuctionBook:
         source that lost its numbers (or answers before they post) must not
         erase a result already known.
         """
-        stored = (AuctionRecord.from_values(row.values) for row in self.store.load(DATASET))
-        with_results = {record.key for record in stored if record.has_results}
+        with_results = {record.key for record in self._stored() if record.has_results}
         self.store.upsert(
             DATASET,
             [
