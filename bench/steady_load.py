@@ -36,8 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import ServedProcess, deskbot_argv, naive_argv, percentile, pid_of, result, rss_mb  # noqa: E402
 from bench.startup_memory import MIX  # noqa: E402
-from bot.demo.slack_workspace import RESPONSE_URL, SlackStandIn  # noqa: E402
+from bot.demo.slack_workspace import SlackStandIn  # noqa: E402
 from tests.harness.bot_process import SIGNING_SECRET  # noqa: E402
+from tests.harness.fuzz_checks import calls_by_key, replies_by_key, wait_for_replies  # noqa: E402
 from tests.harness.signing import send_slash_command  # noqa: E402
 from tests.harness.upstream import RecordedUpstream  # noqa: E402
 
@@ -90,33 +91,6 @@ def run_load(events_url: str, slack: SlackStandIn, rate: float, seconds: float, 
     return sent
 
 
-def replies_by_key(slack: SlackStandIn, prefix: str) -> dict[str, list[float]]:
-    """Arrival times (monotonic) of every answer at each command's response_url."""
-    arrivals: dict[str, list[float]] = {}
-    for call in slack.calls_to(RESPONSE_URL):
-        key = call.path.rsplit("/", 1)[-1]
-        if key.startswith(prefix + "-"):
-            arrivals.setdefault(key, []).append(call.at)
-    return arrivals
-
-
-def failure_answers(slack: SlackStandIn, prefix: str) -> int:
-    count = 0
-    for call in slack.calls_to(RESPONSE_URL):
-        if call.path.rsplit("/", 1)[-1].startswith(prefix + "-") and FAILURE_MARK in json.dumps(call.params):
-            count += 1
-    return count
-
-
-def wait_for_answers(slack: SlackStandIn, count: int, prefix: str, timeout: float) -> None:
-    """Until `count` commands under `prefix` have an answer, or `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if len(replies_by_key(slack, prefix)) >= count:
-            return
-        time.sleep(0.5)
-
-
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
 
@@ -140,7 +114,7 @@ def main() -> int:
         with ServedProcess(deskbot_argv(), env) as bot:
             pid = pid_of(bot)
             warm = run_load(bot.events_url, slack, 4.0, args.warmup / 4.0, "warm")
-            wait_for_answers(slack, len(warm), "warm", 120)
+            wait_for_replies(slack, len(warm), 120, prefix="warm-")
             uploads_before = len(slack.calls_to("files.completeUploadExternal"))
             rss_start = rss_mb(pid)
             memory: list[float] = [rss_start]
@@ -155,7 +129,7 @@ def main() -> int:
             load_started = time.monotonic()
             sent = run_load(bot.events_url, slack, args.rate, args.seconds, "load")
             held_for = time.monotonic() - load_started
-            wait_for_answers(slack, len(sent), "load", 300)
+            wait_for_replies(slack, len(sent), 300, prefix="load-")
             charts = sum(1 for item in sent if item.chart)
             try:
                 slack.wait_for("files.completeUploadExternal", uploads_before + charts, timeout=300)
@@ -167,13 +141,14 @@ def main() -> int:
             rss_end = rss_mb(pid)
             uploads = len(slack.calls_to("files.completeUploadExternal")) - uploads_before
 
-    arrivals = replies_by_key(slack, "load")
+    arrivals = {key: [call.at for call in calls] for key, calls in calls_by_key(slack, "load-").items()}
     acks = [item.ack_seconds or 0.0 for item in sent if item.status == 200]
     late_or_bad_acks = sum(1 for item in sent if item.status != 200 or (item.ack_seconds or 0.0) > ACK_LIMIT_SECONDS)
     replies = [arrivals[item.key][0] - item.sent_at for item in sent if item.key in arrivals]
     missing = sum(1 for item in sent if item.key not in arrivals)
     doubled = sum(1 for times in arrivals.values() if len(times) > 1)
-    failures = failure_answers(slack, "load")
+    answers = [params for replies in replies_by_key(slack, "load-").values() for params in replies]
+    failures = sum(1 for params in answers if FAILURE_MARK in json.dumps(params))
     missing_charts = max(0, charts - uploads)
     errors = late_or_bad_acks + missing + doubled + failures + missing_charts
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from bot.demo.slack_workspace import RESPONSE_URL, SlackStandIn
+from bot.demo.slack_workspace import RESPONSE_URL, Call, SlackStandIn
 from bot.storage.command_log import NUL_STAND_IN
 
 # What a user must never see: a trace, an internal exception's name, or a number that is not one.
@@ -27,18 +27,27 @@ def internals_shown(reply_text: str, blocks: object, typed: str) -> list[str]:
     return [match.group(0) for match in INTERNALS.finditer(shown) if match.group(0).strip("-+−") not in typed]
 
 
-def replies_by_key(slack: SlackStandIn) -> dict[str, list[dict[str, Any]]]:
-    """Delivered response_url posts, grouped by the command's key (the URL's last part)."""
-    grouped: dict[str, list[dict[str, Any]]] = {}
+def calls_by_key(slack: SlackStandIn, prefix: str = "") -> dict[str, list[Call]]:
+    """Delivered response_url posts, grouped by the command's key (the URL's last part) when it starts with `prefix`."""
+    grouped: dict[str, list[Call]] = {}
     for call in slack.calls_to(RESPONSE_URL):
-        grouped.setdefault(call.path.rsplit("/", 1)[-1], []).append(call.params)
+        key = call.path.rsplit("/", 1)[-1]
+        if key.startswith(prefix):
+            grouped.setdefault(key, []).append(call)
     return grouped
 
 
-def wait_for_replies(slack: SlackStandIn, count: int, timeout: float) -> dict[str, list[dict[str, Any]]]:
+def replies_by_key(slack: SlackStandIn, prefix: str = "") -> dict[str, list[dict[str, Any]]]:
+    """The messages posted to each command's response_url, by key."""
+    return {key: [call.params for call in calls] for key, calls in calls_by_key(slack, prefix).items()}
+
+
+def wait_for_replies(
+    slack: SlackStandIn, count: int, timeout: float, prefix: str = ""
+) -> dict[str, list[dict[str, Any]]]:
     """Replies by key once `count` commands have one, or whatever arrived by `timeout`."""
     deadline = time.monotonic() + timeout
-    while len(replies := replies_by_key(slack)) < count and time.monotonic() < deadline:
+    while len(replies := replies_by_key(slack, prefix)) < count and time.monotonic() < deadline:
         time.sleep(0.5)
     return replies
 
