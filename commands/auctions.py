@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from datetime import date, datetime, timedelta
 
 from charts.specs import CategorySeries, Panel, PanelChart, Threshold
 from commands import blocks
 from commands.context import CommandContext
+from commands.formatting import clock_et, cover, share, signed_bp, usd_from_dollars
 from commands.options import (
     Options,
     as_of_date,
@@ -181,7 +181,7 @@ def result_reply(book: AuctionBook, request: ResultRequest, as_of: date, now: da
             if tests:
                 raise UsageError(
                     f"The {describe_tenor(tenor)} auction of {request.on.isoformat()} was a "
-                    f"{bn(tests[0].offering_amt)} small-value test auction, which I do not grade.",
+                    f"{usd_from_dollars(tests[0].offering_amt)} small-value test auction, which I do not grade.",
                     command,
                 )
             raise UsageError(no_auction_on(request.on, tenor, book.series(tenor, as_of)), command)
@@ -245,29 +245,9 @@ def freshness_note(refresh: Refresh | None, book: AuctionBook, record: AuctionRe
     return f"Live sources unavailable ({refresh.error}); answered from auctions on record through {through}."
 
 
-def pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1f}%"
-
-
-def btc(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.2f}x"
-
-
-def bn(value: Decimal | None) -> str:
-    if value is None:
-        return "n/a"
-    if 0 < value < 100_000_000:
-        return f"${float(value) / 1e6:,.0f}m"
-    return f"${float(value) / 1e9:,.1f}bn"
-
-
-def bp(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:+.1f} bp"
-
-
-def clock_et(moment: time) -> str:
-    hour = moment.hour % 12 or 12
-    return f"{hour}:{moment.minute:02d} {'am' if moment.hour < 12 else 'pm'} ET"
+def tail_text(value: float | None) -> str:
+    """A tail or high − median, to the tenth of a bp as desks quote it."""
+    return signed_bp(value, 1)
 
 
 def stop_text(record: AuctionRecord) -> str:
@@ -289,15 +269,15 @@ def tail_line(assessment: Assessment, wi_note: str) -> str:
     if assessment.tail_bp is not None:
         tail = assessment.tail_bp
         word = "tailed" if tail > 0 else "stopped through" if tail < 0 else "on the screws"
-        return f"Tail vs WI: *{bp(tail)}* ({word}; {wi_note})."
+        return f"Tail vs WI: *{signed_bp(tail, 1)}* ({word}; {wi_note})."
     proxy = assessment.metrics["high_minus_median_bp"]
     prefix = f"No tail: {wi_note}. " if wi_note else "No WI yield given (no public source has one), so no tail. "
     if record.high_yield is None:
         return prefix.strip()
     if proxy.value is None:
         return prefix + "High − median: n/a (the source has no median for this auction). Add `wi=4.46` for the tail."
-    avg = f", prior avg {proxy.prior_mean:+.1f} bp" if proxy.prior_mean is not None else ""
-    return prefix + f"High − median instead: {bp(proxy.value)}{avg}."
+    avg = f", prior avg {signed_bp(proxy.prior_mean, 1)}" if proxy.prior_mean is not None else ""
+    return prefix + f"High − median instead: {signed_bp(proxy.value, 1)}{avg}."
 
 
 def metric_row(label: str, metric: Metric, fmt: Callable[[float | None], str]) -> str:
@@ -324,9 +304,9 @@ def format_result(assessment: Assessment, book: AuctionBook, freshness: str = ""
     title = f"{name} auction {record.auction_date.isoformat()}: {grade.label}"
     icon = GRADE_ICONS.get(grade.label, ":white_circle:")
     headline = (
-        f"{icon} {stop_text(record)} · bid-to-cover *{btc(metrics['bid_to_cover'].value)}* · "
-        f"dealers *{pct(metrics['dealer_pct'].value)}* · indirects *{pct(metrics['indirect_pct'].value)}* · "
-        f"directs {pct(metrics['direct_pct'].value)}"
+        f"{icon} {stop_text(record)} · bid-to-cover *{cover(metrics['bid_to_cover'].value)}* · "
+        f"dealers *{share(metrics['dealer_pct'].value)}* · indirects *{share(metrics['indirect_pct'].value)}* · "
+        f"directs {share(metrics['direct_pct'].value)}"
     )
     lines = [headline, tail_line(assessment, wi_note)]
     lines.extend(f":warning: *{flag}*" for flag in assessment.flags)
@@ -335,16 +315,16 @@ def format_result(assessment: Assessment, book: AuctionBook, freshness: str = ""
     n = len(priors)
     table = [
         f"{'':<15}{'this':>9}   {f'avg {n}':>9}   range {n}",
-        metric_row("Bid-to-cover", metrics["bid_to_cover"], btc),
-        metric_row("Dealers", metrics["dealer_pct"], pct),
-        metric_row("Indirects", metrics["indirect_pct"], pct),
-        metric_row("Directs", metrics["direct_pct"], pct),
+        metric_row("Bid-to-cover", metrics["bid_to_cover"], cover),
+        metric_row("Dealers", metrics["dealer_pct"], share),
+        metric_row("Indirects", metrics["indirect_pct"], share),
+        metric_row("Directs", metrics["direct_pct"], share),
     ]
     if metrics["high_minus_median_bp"].value is not None:
-        table.append(metric_row("High − median", metrics["high_minus_median_bp"], bp))
+        table.append(metric_row("High − median", metrics["high_minus_median_bp"], tail_text))
     details = (
-        f"{record.cusip} · {describe_offering(record)} · offered {bn(record.offering_amt)}"
-        f" · SOMA add-on {bn(record.soma_accepted)} · competitive close {clock_et(record.close_time)}"
+        f"{record.cusip} · {describe_offering(record)} · offered {usd_from_dollars(record.offering_amt)}"
+        f" · SOMA add-on {usd_from_dollars(record.soma_accepted)} · competitive close {clock_et(record.close_time)}"
     )
     if priors:
         span = f"{priors[0].auction_date.isoformat()} … {priors[-1].auction_date.isoformat()}"
@@ -453,8 +433,8 @@ def history_reply(
     btcs = [float(r.bid_to_cover) for r in series if r.bid_to_cover is not None]
     dealers = [r.dealer_pct for r in series if r.dealer_pct is not None]
     summary = (
-        f"Latest {latest.auction_date.isoformat()}: {btc(float(latest.bid_to_cover or 0))}, "
-        f"dealers {pct(latest.dealer_pct)}, indirects {pct(latest.indirect_pct)}. "
+        f"Latest {latest.auction_date.isoformat()}: {cover(latest.bid_to_cover)}, "
+        f"dealers {share(latest.dealer_pct)}, indirects {share(latest.indirect_pct)}. "
         f"Over the {len(series)}: bid-to-cover {min(btcs):.2f}–{max(btcs):.2f}x, "
         f"dealers {min(dealers):.1f}–{max(dealers):.1f}%."
     )
@@ -464,7 +444,7 @@ def history_reply(
         else f"No auction with dealers ≥ {threshold:g}% (the flag line on the chart)."
     )
     if last_tail_bp is not None:
-        note = f"Tail vs WI on {latest.auction_date.isoformat()}: {bp(last_tail_bp)} ({wi_note})."
+        note = f"Tail vs WI on {latest.auction_date.isoformat()}: {signed_bp(last_tail_bp, 1)} ({wi_note})."
     else:
         note = "Tail vs WI needs the desk's WI yields; the chart shows high − median where the source has a median."
     source = f"Source: {', '.join(sorted({r.source for r in series}))} · auctions to {latest.auction_date.isoformat()}"
@@ -491,7 +471,7 @@ def calendar_reply(book: AuctionBook, as_of: date, now: datetime) -> Reply:
         if record.auction_date != current:
             current = record.auction_date
             lines.append(f"*{current.strftime('%a %Y-%m-%d')}*")
-        size = f"{bn(record.offering_amt)}" if record.offering_amt is not None else "size not announced"
+        size = f"{usd_from_dollars(record.offering_amt)}" if record.offering_amt is not None else "size not announced"
         parts = [f"{describe_tenor(record.tenor)} ({record.security_term})", record.cusip]
         if record.reopening is not None:
             parts.append("reopening" if record.reopening else "new issue")

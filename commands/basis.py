@@ -9,7 +9,8 @@ import pandas as pd
 from charts.specs import LineChart, Series
 from commands import blocks
 from commands.context import CommandContext
-from commands.funding import MINUS, bn, bp, note_text, ordinal, pct, pick_day, signed, wanted_date
+from commands.formatting import ordinal, percent, signed, signed_bp, signed_usd_bn, usd_bn, zscore
+from commands.funding import note_text, pick_day, wanted_date
 from commands.options import clip_word, parse_date, parse_finite_number, split_options, today
 from commands.registry import Command, CommandArgs, UsageError
 from commands.reply import Reply
@@ -76,21 +77,17 @@ def _value_text(component: Component) -> str:
     if value is None:
         return ""
     if component.unit == "bp":
-        text = bp(value)
-        change_text = bp(change) if change is not None else None
+        text = signed_bp(value)
+        change_text = signed_bp(change) if change is not None else None
     elif component.unit == "$bn":
-        text = bn(value)
-        change_text = (
-            (f"{MINUS if change < 0 else '+'}{bn(abs(change))}" if round(change, 1) else "±$0.0bn")
-            if change is not None
-            else None
-        )
+        text = usd_bn(value)
+        change_text = signed_usd_bn(change) if change is not None else None
     elif component.unit == "contracts":
         text = f"{signed(value)} contracts"
         change_text = signed(change) if change is not None else None
     else:  # a yield in %, its move in bp
-        text = pct(value)
-        change_text = bp(change) if change is not None else None
+        text = percent(value)
+        change_text = signed_bp(change) if change is not None else None
     if change_text is not None:
         text += f" ({component.change_label} {change_text})"
     return text
@@ -102,7 +99,7 @@ def component_line(component: Component, as_of: date) -> str:
     since = f" since {component.history_from}" if component.history_from else ""
     line = (
         f"{component.light} {component.label} {_value_text(component)} — "
-        f"{ordinal(component.percentile or 0)} pct{since}"
+        f"{ordinal(component.percentile)} pct{since}"
     )
     if component.observed_on and component.observed_on != as_of:
         line += f" (as of {component.observed_on})"
@@ -117,7 +114,7 @@ def gauge_reply(result: Gauge, leverage: LeverageLine, book: FundingBook, notes:
         headline = "No component has data for this date."
     else:
         headline = f"{traffic_light(round(result.score))} Stress {result.score:.0f}/100. {result.call}"
-    drivers = ", ".join(f"{c.label} ({ordinal(c.percentile or 0)} pct)" for c in result.drivers[:4])
+    drivers = ", ".join(f"{c.label} ({ordinal(c.percentile)} pct)" for c in result.drivers[:4])
     driver_line = f"Driven by: {drivers}." if drivers else "No component is above its 75th percentile."
     lines: list[str] = []
     for group, weight in GROUP_WEIGHTS.items():
@@ -192,15 +189,15 @@ def positioning_reply(book: FundingBook, ctx: CommandContext, command: Command, 
         f"across {'the 6' if not absent else f'the {6 - len(absent)} of 6 reported'} Treasury futures "
         f"({signed(total_change)} on the week)."
     )
-    table = ["`contract          net (contracts)     w/w change   z (3y)  pct`"]
+    table = ["`contract          net (contracts)     w/w change   z (3y)     pct`"]
     for row in rows:
         if row.net is None:
             table.append(f"`{row.name:<16}  not reported this week`")
             continue
-        z = f"{row.zscore:+.1f}".replace("-", MINUS) if row.zscore is not None else "n/a"
+        z = zscore(row.zscore)
         change = signed(row.change) if row.change is not None else "n/a"
         table.append(
-            f"`{row.name:<16}  {signed(row.net):>15}  {change:>13}  {z:>6}  {ordinal(row.percentile or 0):>4}`"
+            f"`{row.name:<16}  {signed(row.net):>15}  {change:>13}  {z:>6}  {ordinal(row.percentile):>7}`"
         )
     explain = (
         "Net = long − short, matched on the CFTC contract code (names changed in 2022). "
@@ -316,9 +313,9 @@ def basis_calc_reply(result: calc.BasisResult, sofr: float | None, sofr_day: dat
     bond_text = f"{result.coupon_pct:g}% {result.maturity}"
     title = f"Basis: {result.contract} {month} vs {bond_text}"
     irr = result.implied_repo_pct
-    headline = f"Implied repo {pct(irr)}"
+    headline = f"Implied repo {percent(irr)}"
     if sofr is not None:
-        headline += f", {bp((irr - sofr) * 100)} vs SOFR {pct(sofr)}"
+        headline += f", {signed_bp((irr - sofr) * 100)} vs SOFR {percent(sofr)}"
     if result.net_basis_32nds is not None:
         headline += f"; net basis {thirty_seconds(result.net_basis_32nds)}"
     headline += "."
@@ -332,14 +329,14 @@ def basis_calc_reply(result: calc.BasisResult, sofr: float | None, sofr_day: dat
     ]
     if result.carry_32nds is not None and result.repo_pct is not None:
         lines.append(
-            f"• Carry to {result.delivery} ({result.days} days at {repo_label} {pct(result.repo_pct)}, act/360): "
+            f"• Carry to {result.delivery} ({result.days} days at {repo_label} {percent(result.repo_pct)}, act/360): "
             f"{thirty_seconds(result.carry_32nds)}"
         )
         lines.append(f"• Net basis *{thirty_seconds(result.net_basis_32nds)}* (gross − carry)")
     else:
         lines.append("• Carry and net basis need a repo rate: add `repo=4.30` (no SOFR in the data near this date)")
     lines.append(
-        f"• Implied repo *{pct(irr)}* (act/360): buy the bond at {result.bond_price + result.accrued_settle:.4f} "
+        f"• Implied repo *{percent(irr)}* (act/360): buy the bond at {result.bond_price + result.accrued_settle:.4f} "
         f"with accrued, deliver at invoice {result.invoice_price:.4f}"
         + (f" plus the {result.interim_coupon:g} coupon" if result.interim_coupon else "")
     )
@@ -356,7 +353,7 @@ def basis_calc_reply(result: calc.BasisResult, sofr: float | None, sofr_day: dat
         f"Settlement {result.settle} (next business day), delivery {result.delivery}; accrued act/act, "
         f"repo act/360; weekends skipped, holidays not. "
         + (
-            f"SOFR {pct(sofr)} for {sofr_day} (NY Fed)."
+            f"SOFR {percent(sofr)} for {sofr_day} (NY Fed)."
             if sofr is not None and sofr_day
             else "SOFR not known for this date."
         )

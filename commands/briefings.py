@@ -16,10 +16,10 @@ import pandas as pd
 
 from charts.specs import ChartRequest
 from commands import blocks
-from commands.auctions import bn, btc, clock_et, format_flash, history_chart, pct, run_result_flash
+from commands.auctions import format_flash, history_chart, run_result_flash
 from commands.context import CommandContext
 from commands.curve import compare
-from commands.formatting import day_label, ordinal, signed_bp
+from commands.formatting import clock_et, cover, day_label, ordinal, share, signed_bp, usd_from_dollars
 from commands.options import not_in_future, parse_date, split_options
 from commands.registry import Command, CommandArgs, UsageError
 from commands.reply import Reply
@@ -109,14 +109,10 @@ def _recent_lines(book: AuctionBook, tenor: str, before: date) -> list[str]:
     for record in series:
         high = f"{float(record.high_yield):.3f}%" if record.high_yield is not None else "n/a"
         lines.append(
-            f"{record.auction_date.isoformat():<11}{high:>8}{btc(_float(record.bid_to_cover)):>7}"
-            f"{pct(record.dealer_pct):>9}{pct(record.indirect_pct):>8}"
+            f"{record.auction_date.isoformat():<11}{high:>8}{cover(record.bid_to_cover):>7}"
+            f"{share(record.dealer_pct):>9}{share(record.indirect_pct):>8}"
         )
     return ["```", *lines, "```"]
-
-
-def _float(value: object) -> float | None:
-    return None if value is None else float(str(value))
 
 
 def _offering(record: AuctionRecord) -> str:
@@ -124,7 +120,7 @@ def _offering(record: AuctionRecord) -> str:
     cusip = f" · {record.cusip}" if record.cusip else ""
     return (
         f"{describe_tenor(record.tenor)} ({record.security_term}){cusip} · {kind} · "
-        f"{bn(record.offering_amt)} · closes {clock_et(record.close_time)}"
+        f"{usd_from_dollars(record.offering_amt)} · closes {clock_et(record.close_time)}"
     )
 
 
@@ -319,8 +315,8 @@ def _auctions_held(services: BriefingServices, start: date, end: date) -> list[s
         flags = f" ⚑ {'; '.join(assessment.flags)}" if assessment.flags else ""
         lines.append(
             f"• {record.auction_date.strftime('%a')} {describe_tenor(record.tenor)}: {high}, "
-            f"{btc(_float(record.bid_to_cover))}, dealers {pct(record.dealer_pct)}, indirects "
-            f"{pct(record.indirect_pct)} — {assessment.grade.label}{flags}"
+            f"{cover(record.bid_to_cover)}, dealers {share(record.dealer_pct)}, indirects "
+            f"{share(record.indirect_pct)} — {assessment.grade.label}{flags}"
         )
     return lines
 

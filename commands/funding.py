@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pandas as pd
@@ -9,6 +10,7 @@ import pandas as pd
 from charts.specs import Band, LineChart, Series
 from commands import blocks
 from commands.context import CommandContext
+from commands.formatting import bp_distance, ordinal, percent, signed_bp, usd_bn
 from commands.options import as_of_date, looks_like_date, parse_date, split_options
 from commands.registry import Command, CommandArgs, UsageError
 from commands.reply import Reply
@@ -16,58 +18,15 @@ from commands.services import Services
 from market.funding.book import FundingBook
 from market.funding.snapshot import FundingSnapshot, Reading, snapshot
 
-MINUS = "−"
 CHART_DAYS = 183
 # An explicit date may fall on a weekend or holiday: answer from the last fixing this close.
 MAX_GAP = timedelta(days=5)
 SOURCES_NOTE = "NY Fed Markets (reference rates, repo operations), FRED (IORB/IOER, fed funds target range)"
 
 
-def signed(value: float, decimals: int = 0) -> str:
-    """`+2`, `−7`, with a real minus sign."""
-    text = f"{abs(value):,.{decimals}f}"
-    if round(abs(value), decimals) == 0:
-        return text
-    return f"+{text}" if value > 0 else f"{MINUS}{text}"
-
-
-def bp(value: float | None, change: bool = True) -> str:
-    """Basis points, signed, whole unless the tenth matters."""
-    if value is None:
-        return "n/a"
-    decimals = 0 if abs(value - round(value)) < 0.05 else 1
-    return f"{signed(value, decimals)} bp"
-
-
-def pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.2f}%"
-
-
-def bn(value: float | None, decimals: int = 1) -> str:
-    """$bn to one decimal; amounts under $50m (test operations) in $m so they do not read as zero."""
-    if value is None:
-        return "n/a"
-    if 0 < abs(value) < 0.05:
-        return f"${value * 1000:,.0f}m"
-    return f"${value:,.{decimals}f}bn"
-
-
 def operation_bn(value: float | None) -> str:
     """A repo operation total as the NY Fed prints it: to the $10m ($53.15bn)."""
-    return bn(value, 2 if value is not None and abs(value) >= 0.05 else 1)
-
-
-def side(value_bp: float, what: str) -> str:
-    """`17 bp above the bottom`, `8 bp below the top`, `at the top`."""
-    if round(value_bp, 1) == 0:
-        return f"at {what}"
-    return f"{bp(abs(value_bp)).lstrip('+')} {'above' if value_bp > 0 else 'below'} {what}"
-
-
-def ordinal(value: float) -> str:
-    number = int(round(value))
-    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-    return f"{number}{suffix}"
+    return usd_bn(value, 2 if value is not None and abs(value) >= 0.05 else 1)
 
 
 def wanted_date(ctx: CommandContext, command: Command, words: tuple[str, ...]) -> tuple[date, date | None]:
@@ -138,11 +97,9 @@ def funding_command(services: Services) -> Command:
 def _against_year(reading: Reading, fmt: str) -> str:
     if reading.percentile is None or reading.low is None or reading.high is None:
         return ""
-    low, high = (
-        (bp(reading.low), bp(reading.high))
-        if fmt == "bp"
-        else ((bn(reading.low), bn(reading.high)) if fmt == "bn" else (pct(reading.low), pct(reading.high)))
-    )
+    forms: dict[str, Callable[[float | None], str]] = {"bp": signed_bp, "bn": usd_bn, "%": percent}
+    form = forms[fmt]
+    low, high = form(reading.low), form(reading.high)
     return f" (past year: {ordinal(reading.percentile)} pct, {low} to {high})"
 
 
@@ -150,15 +107,15 @@ def funding_reply(snap: FundingSnapshot, book: FundingBook, notes: list[str]) ->
     row = snap.sofr
     rate = float(row["rate"])
     reserve = snap.sofr_reserve_bp.value
-    headline = f"SOFR {pct(rate)}"
+    headline = f"SOFR {percent(rate)}"
     if reserve is not None and snap.reserve_rate is not None:
-        headline += f", {side(reserve, snap.reserve_label)} {pct(snap.reserve_rate)}"
+        headline += f", {bp_distance(reserve, snap.reserve_label)} {percent(snap.reserve_rate)}"
     else:
         headline += f" ({snap.reserve_label} not in the data for this day)"
     taken = operation_bn(snap.repo_ops.value) if snap.repo_ops.value is not None else "none recorded"
     headline += f"; {snap.repo_ops_label} {taken}"
     if snap.rrp.value is not None:
-        headline += f", ON RRP {bn(snap.rrp.value)}"
+        headline += f", ON RRP {usd_bn(snap.rrp.value)}"
     headline += "."
     title = f"Funding — {snap.day:%a %d %b %Y}"
 
@@ -169,7 +126,7 @@ def funding_reply(snap: FundingSnapshot, book: FundingBook, notes: list[str]) ->
     )
     volume = f" · volume ${float(row['volume_bn']):,.0f}bn" if pd.notna(row["volume_bn"]) else ""
     lines = [
-        f"• *SOFR* {pct(rate)}"
+        f"• *SOFR* {percent(rate)}"
         + (f" · {percentiles}" if percentiles else "")
         + volume
         + _against_year(snap.sofr_recent, "%")
@@ -178,16 +135,17 @@ def funding_reply(snap: FundingSnapshot, book: FundingBook, notes: list[str]) ->
         if reading.value is None:
             lines.append(f"• *{kind}* not published in the data for this day")
         else:
-            lines.append(f"• *{kind}* {pct(reading.value)}" + _against_year(reading, "%"))
+            lines.append(f"• *{kind}* {percent(reading.value)}" + _against_year(reading, "%"))
     if reserve is not None:
-        lines.append(f"• *SOFR − {snap.reserve_label}* {bp(reserve)}" + _against_year(snap.sofr_reserve_bp, "bp"))
+        spread = f"• *SOFR − {snap.reserve_label}* {signed_bp(reserve)}"
+        lines.append(spread + _against_year(snap.sofr_reserve_bp, "bp"))
     else:
         lines.append(f"• *SOFR − {snap.reserve_label}*: no {snap.reserve_label} in the data for this day")
     if snap.target_low is not None and snap.target_high is not None:
         lines.append(
             f"• *Fed funds range* {snap.target_low:.2f}–{snap.target_high:.2f}%: SOFR is "
-            f"{side((rate - snap.target_low) * 100, 'the bottom')} and "
-            f"{side((rate - snap.target_high) * 100, 'the top')}"
+            f"{bp_distance((rate - snap.target_low) * 100, 'the bottom')} and "
+            f"{bp_distance((rate - snap.target_high) * 100, 'the top')}"
         )
     if snap.repo_ops.value is not None:
         high = f"; past-year high {operation_bn(snap.repo_ops.high)}" if snap.repo_ops.high is not None else ""
@@ -197,7 +155,7 @@ def funding_reply(snap: FundingSnapshot, book: FundingBook, notes: list[str]) ->
     else:
         lines.append(f"• *{snap.repo_ops_label}*: no repo operation in the data for this day")
     if snap.rrp.value is not None:
-        lines.append(f"• *ON RRP* {bn(snap.rrp.value)}" + _against_year(snap.rrp, "bn"))
+        lines.append(f"• *ON RRP* {usd_bn(snap.rrp.value)}" + _against_year(snap.rrp, "bn"))
     else:
         lines.append("• *ON RRP*: no result in the data for this day (the file starts 2022-01-03)")
     context = f"Data for {snap.day} · {SOURCES_NOTE}"

@@ -60,7 +60,7 @@ def test_a_past_thirty_year_by_date(services):
 
 def test_wi_gives_the_tail_in_bp(services):
     reply = ask(services, "auction 10y wi=4.46")
-    assert "Tail vs WI: *-2.5 bp* (stopped through; WI 4.460% as given)." in reply.text
+    assert "Tail vs WI: *−2.5 bp* (stopped through; WI 4.460% as given)." in reply.text
 
     weak = ask(services, "auction 30y 2023-11-09 wi=4.716")
     assert weak.text.startswith("30-year auction 2023-11-09: weak")

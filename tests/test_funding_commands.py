@@ -117,7 +117,7 @@ def test_basis_on_april_9_2025_without_yields_or_desk_feed_says_what_is_missing(
         ":large_yellow_circle: Stress 75/100. The stress is in the basis/swap-spread complex (97/100), "
         "not in repo funding (60/100): a leveraged unwind, not a funding squeeze."
     )
-    assert lines[2].startswith("Driven by: Leveraged funds' net, 6 Treasury futures (97th pct)")
+    assert lines[2].startswith("Driven by: Leveraged funds' net, 6 Treasury futures (96.9th pct)")
     assert "rates: not available (no yields history wired)" in reply.text
     assert "Weights: funding 30%, positioning 20%, rates 25%, desk feed 25%" in reply.text
     assert "used here funding 60%, positioning 40%" in reply.text
@@ -141,7 +141,7 @@ def test_basis_positioning_shows_the_per_contract_table(funding):
         lines[1]
         == "Leveraged funds are net short 8,250,377 contracts across the 6 Treasury futures (−138,197 on the week)."
     )
-    assert "`10y (TY)               −1,873,687       −233,274    −1.3  98th`" in lines
+    assert "`10y (TY)               −1,873,687       −233,274    −1.3   97.7th`" in lines
     assert reply.charts[0].filename == "positioning-2025-04-08.png"
 
 
