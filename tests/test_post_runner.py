@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 
+from bot.clock import ReplayClock
 from bot.delivery import retry_handlers
 from bot.demo.slack_workspace import SlackStandIn
-from bot.storage.ledger import Claim, State
+from bot.scheduling.leader import LeaderLock
+from bot.scheduling.scheduler import SchedulerService
+from bot.storage.database import create_database
+from bot.storage.ledger import Claim, PostLedger, State
 from commands.schedule.model import Feed, Subscription
 from market.tz import DESK_TZ
 from tests.harness.scheduling import AUCTIONS, MANAGERS, build_stack
@@ -117,3 +122,31 @@ def test_an_alert_whose_answer_was_lost_is_found_in_the_channel_not_posted_again
     assert len(keys) == len(set(keys)) == 4
     assert {stack.ledger.get(key).state for key in keys} == {State.SENT}
     assert len(slack.calls_to("conversations.history")) == 1
+
+
+def test_a_claim_a_crash_left_moments_ago_is_taken_over_when_it_goes_stale_not_a_replan_later(tmp_path, slack):
+    # A new leader that starts within the stale window finds the crashed claim still fresh. It must look
+    # again when the claim goes stale, not at the next replan a minute later.
+    url = f"sqlite:///{tmp_path / 'deskbot.sqlite3'}"
+    stack = build_stack(url, slack, instance="survivor", stale_claim=timedelta(seconds=2))
+    stack.subscriptions.put(Subscription(MANAGERS, Feed.DAILY, (), 60, "U0ADMIN"))
+    clock = ReplayClock(SIX_PM + timedelta(seconds=1))
+    crashed = PostLedger(create_database(url), "crashed", timedelta(seconds=2))
+    assert crashed.claim(DAILY_0409, MANAGERS, SIX_PM, clock()) is Claim.NEW
+    metadata = {"event_type": "deskbot_post", "event_payload": {"key": DAILY_0409}}
+    WebClient(token=slack.token, base_url=slack.api_url).chat_postMessage(
+        channel=MANAGERS, text="Daily summary", metadata=metadata
+    )  # the crashed instance's post reached Slack; its answer never came back
+
+    service = SchedulerService(stack.scheduler, LeaderLock(url), clock, leader_poll_seconds=0.2)
+    started = time.monotonic()
+    service.start()
+    try:
+        while stack.ledger.get(DAILY_0409).state is not State.SENT:
+            assert time.monotonic() - started < 20, "not recovered within 20 s (the next replan is 60 s away)"
+            time.sleep(0.1)
+    finally:
+        service.stop()
+
+    assert stack.ledger.get(DAILY_0409).detail == "found after a restart"
+    assert len(_daily_posts(slack)) == 1

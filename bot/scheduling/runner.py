@@ -34,7 +34,8 @@ Alerts = Callable[[date], list[Alert]]
 
 class Fired(StrEnum):
     SENT = "sent"
-    ALREADY = "already"  # another instance or an earlier run has it
+    ALREADY = "already"  # another instance or an earlier run has finished it
+    HELD = "held"  # claimed and not finished: by a live instance, or by one that crashed (look again when stale)
     RECOVERED = "recovered"  # a crash left it claimed; it had reached Slack
     SKIPPED = "skipped"  # too late to be useful
     FAILED = "failed"  # will be retried once
@@ -75,7 +76,8 @@ class PostRunner:
         late = now - post.due_at
         claim = self._ledger.claim(post.key, post.channel_id, post.due_at, now)
         if claim is Claim.TAKEN:
-            return Fired.ALREADY
+            record = self._ledger.get(post.key)
+            return Fired.HELD if record is not None and record.state is State.CLAIMED else Fired.ALREADY
         if claim is Claim.RECOVER:
             found = self._already_posted(post)
             if found is not None:

@@ -35,6 +35,8 @@ PLAN_DAYS_AHEAD = 8
 CALENDAR_TTL = timedelta(minutes=30)
 REPLAN_SECONDS = 60
 LEADER_POLL_SECONDS = 10
+# A claim found fresh is looked at again this long after it goes stale.
+RECHECK_MARGIN = timedelta(seconds=0.5)
 DONE = frozenset({State.SENT, State.SKIPPED, State.GIVEN_UP})
 
 
@@ -104,6 +106,10 @@ class DeskScheduler:
         # No lock: the ledger's claim decides who posts, across threads and instances alike.
         return self._runner.fire(post, clock())
 
+    def stale_at(self, post: PlannedPost) -> datetime | None:
+        """When a claim on `post` that is not finished may be taken over (None: nothing to wait for)."""
+        return self._ledger.stale_at(post.key)
+
 
 class SchedulerService:
     """The scheduler inside `deskbot serve`: leader election, APScheduler jobs, replanning."""
@@ -161,7 +167,7 @@ class SchedulerService:
             now = self._clock()
             plan = self._scheduler.plan(now)
             for post in self._scheduler.pending(now, plan):
-                self._scheduler.fire_one(post, self._clock)  # overdue: fire (or record as skipped) now
+                self._fire(post)  # overdue: fire (or record as skipped) now
             wanted = {post.key: post for post in plan if post.due_at > now}
             for job in aps.get_jobs():
                 if job.id.startswith("post|") and job.id.removeprefix("post|") not in wanted:
@@ -182,9 +188,30 @@ class SchedulerService:
 
     def _fire(self, post: PlannedPost) -> None:
         try:
-            self._scheduler.fire_one(post, self._clock)
+            fired = self._scheduler.fire_one(post, self._clock)
+            if fired is Fired.HELD:
+                self._recheck_when_stale(post)
         except Exception:
             logger.exception("scheduled post %s failed", post.key)
+
+    def _recheck_when_stale(self, post: PlannedPost) -> None:
+        """A claim left by an instance that crashed moments ago is still fresh: take it over when it goes stale.
+
+        Without this, the post would wait for the next replan, up to a minute after it could be recovered.
+        """
+        aps, stale_at = self._aps, self._scheduler.stale_at(post)
+        if aps is None or stale_at is None:
+            return
+        logger.info("%s is claimed and not finished; looking again at %s", post.key, stale_at.isoformat())
+        aps.add_job(
+            self._fire,
+            DateTrigger(run_date=real_time_of(self._clock, stale_at + RECHECK_MARGIN)),
+            args=[post],
+            id=f"recheck|{post.key}",
+            replace_existing=True,
+            misfire_grace_time=None,
+            coalesce=True,
+        )
 
 
 def calendar_from(fetch: Callable[[date, date, datetime], list[ScheduledAuction]]) -> AuctionCalendar:

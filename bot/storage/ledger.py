@@ -43,6 +43,7 @@ class LedgerRecord:
     attempts: int
     message_ts: str | None
     detail: str | None
+    claimed_at: datetime | None = None
 
 
 class PostLedger:
@@ -115,6 +116,19 @@ class PostLedger:
                 .values(claimed_at=datetime(2000, 1, 1, tzinfo=UTC), detail=detail)
             )
 
+    def stale_at(self, key: str) -> datetime | None:
+        """When an unfinished claim on `key` may be taken over; None when it is done, absent or used up.
+
+        A scheduler that finds a claim still fresh looks again at this moment, instead of
+        leaving a crashed instance's post to the next replan.
+        """
+        record = self.get(key)
+        if record is None or record.state is not State.CLAIMED or record.claimed_at is None:
+            return None
+        if record.attempts >= MAX_ATTEMPTS:
+            return None
+        return record.claimed_at + self._stale_claim
+
     def get(self, key: str) -> LedgerRecord | None:
         with self._sessions() as session:
             row = session.get(LedgerEntry, key)
@@ -132,5 +146,18 @@ class PostLedger:
 
 
 def _record(row: LedgerEntry) -> LedgerRecord:
-    due = row.due_at if row.due_at.tzinfo else row.due_at.replace(tzinfo=UTC)
-    return LedgerRecord(row.key, row.channel_id, due, State(row.state), row.attempts, row.message_ts, row.detail)
+    return LedgerRecord(
+        row.key,
+        row.channel_id,
+        _utc(row.due_at),
+        State(row.state),
+        row.attempts,
+        row.message_ts,
+        row.detail,
+        _utc(row.claimed_at) if row.claimed_at is not None else None,
+    )
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they were stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

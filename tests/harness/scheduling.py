@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 
@@ -13,7 +13,7 @@ from bot.execution import execute
 from bot.scheduling.runner import PostRunner, RunnerSettings
 from bot.scheduling.scheduler import DeskScheduler
 from bot.storage.database import create_database
-from bot.storage.ledger import PostLedger, State
+from bot.storage.ledger import STALE_CLAIM, PostLedger, State
 from bot.storage.market_store import SqlRecordStore
 from bot.storage.subscriptions import SqlSubscriptionStore
 from commands.briefings import BriefingServices, evaluate_alerts
@@ -38,7 +38,11 @@ class Stack:
 
 
 def build_stack(
-    database_url: str, slack: SlackStandIn, instance: str = "test-1", client: WebClient | None = None
+    database_url: str,
+    slack: SlackStandIn,
+    instance: str = "test-1",
+    client: WebClient | None = None,
+    stale_claim: timedelta = STALE_CLAIM,
 ) -> Stack:
     """Offline domain services (shipped data only), the real ledger and delivery to the stand-in (or `client`)."""
     sessions = create_database(database_url)
@@ -47,7 +51,7 @@ def build_stack(
     auctions = AuctionBook(store)
     funding = FundingBook(store, closes=yields.closes)
     subscriptions = SqlSubscriptionStore(sessions)
-    ledger = PostLedger(sessions, instance)
+    ledger = PostLedger(sessions, instance, stale_claim)
 
     def skipped_posts(start: datetime, end: datetime) -> list[str]:
         return [f"{r.key} ({r.detail})" for r in ledger.between(start, end) if r.state is State.SKIPPED]
