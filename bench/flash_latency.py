@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from charts.render import render_png  # noqa: E402
-from commands.auctions import run_result_flash  # noqa: E402
+from commands.auctions import format_flash  # noqa: E402
 from market.auctions.flash import close_of  # noqa: E402
 from market.sources.treasurydirect import parse_treasurydirect  # noqa: E402
 from tests.auction_support import live_book, sqlite_store, td_excerpt, without_results  # noqa: E402
@@ -60,14 +60,14 @@ def one_run(interval: float, delay: float) -> tuple[float, float, int]:
 
         publisher = threading.Thread(target=publish)
         publisher.start()
-        reply = run_result_flash(
-            book,
+        outcome = book.watch(
             auction,
             clock=lambda: datetime.now(UTC) - offset,
             sleep=time.sleep,
             interval_seconds=interval,
             timeout=timedelta(minutes=2),
         )
+        reply = format_flash(book, outcome)
         ready = time.perf_counter()
         render_png(reply.charts[0])
         rendered = time.perf_counter()

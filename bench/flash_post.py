@@ -34,7 +34,7 @@ from slack_sdk import WebClient  # noqa: E402
 from bench.common import median, percentile, result  # noqa: E402
 from bot.delivery import SlackDelivery  # noqa: E402
 from bot.demo.slack_workspace import SlackStandIn  # noqa: E402
-from commands.auctions import run_result_flash  # noqa: E402
+from commands.auctions import format_flash  # noqa: E402
 from market.auctions.flash import close_of  # noqa: E402
 from market.sources.treasurydirect import parse_treasurydirect  # noqa: E402
 from tests.auction_support import live_book, sqlite_store, td_excerpt, without_results  # noqa: E402
@@ -78,14 +78,14 @@ def one_run(slack: SlackStandIn, interval: float, delay: float) -> tuple[float, 
 
         publisher = threading.Thread(target=publish)
         publisher.start()
-        reply = run_result_flash(
-            book,
+        outcome = book.watch(
             auction,
             clock=lambda: datetime.now(UTC) - offset,
             sleep=time.sleep,
             interval_seconds=interval,
             timeout=timedelta(minutes=2),
         )
+        reply = format_flash(book, outcome)
         delivery.post(CHANNEL, reply)
         publisher.join()
         assert reply.text.startswith(":rotating_light: Result: 30-year auction 2023-11-09"), reply.text

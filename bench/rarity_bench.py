@@ -27,8 +27,8 @@ from bench.common import median, result  # noqa: E402
 from bot.storage.database import create_database  # noqa: E402
 from bot.storage.market_store import SqlRecordStore  # noqa: E402
 from market.analytics.rarity import Moves, day_moves, largest_since_all, week_moves  # noqa: E402
+from market.tenors import TENOR_KEYS  # noqa: E402
 from market.yields.history import YieldHistory  # noqa: E402
-from market.yields.tenors import TENOR_KEYS  # noqa: E402
 
 WINDOWS = (1, 2, 3, 5, 10, "weekly")
 

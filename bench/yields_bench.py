@@ -23,9 +23,9 @@ from commands.context import CommandContext  # noqa: E402
 from commands.dispatch import answer, build_registry  # noqa: E402
 from commands.services import Services  # noqa: E402
 from market.analytics.rarity import day_moves, largest_since_all, week_moves  # noqa: E402
+from market.tenors import TENOR_KEYS  # noqa: E402
 from market.tz import DESK_TZ  # noqa: E402
 from market.yields.history import YieldHistory  # noqa: E402
-from market.yields.tenors import TENOR_KEYS  # noqa: E402
 
 WINDOWS = (1, 2, 3, 5, 10, "weekly")
 

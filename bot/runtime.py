@@ -26,7 +26,7 @@ from bot.storage.command_log import CommandLog
 from bot.storage.ledger import PostLedger
 from bot.storage.subscriptions import SqlSubscriptionStore
 from bot.wiring import Wired, wire
-from commands.briefings import evaluate_alerts
+from commands.dispatch import alert_posts
 from commands.schedule.auction_calendar import BookCalendar
 
 logger = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ def start_scheduler(settings: Settings, wired: Wired, client: WebClient, clock: 
         SlackDelivery(client),
         execute,
         RunnerSettings(settings.slash_command, timedelta(minutes=settings.post_grace_minutes)),
-        alerts=(lambda day: evaluate_alerts(briefings, day)) if briefings is not None else None,
+        alerts=(lambda day: alert_posts(briefings, day)) if briefings is not None else None,
         clock=clock,
     )
     calendar = BookCalendar(services.auctions) if services.auctions is not None else None

@@ -20,12 +20,11 @@ from bot.storage.database import create_database
 from bot.storage.ledger import PostLedger, State
 from bot.storage.market_store import SqlRecordStore
 from bot.storage.subscriptions import SqlSubscriptionStore
-from commands.briefings import AlertThresholds, BriefingServices
 from commands.dispatch import build_registry
 from commands.registry import Registry
 from commands.schedule.auction_calendar import BookCalendar
-from commands.services import Services
-from commands.subscriptions import ScheduleServices
+from commands.services import BriefingServices, ScheduleServices, Services
+from market.analytics.alerts import AlertThresholds
 from market.analytics.auctions import AuctionPolicy
 from market.auctions.book import AuctionBook
 from market.auctions.wi import WiFeed

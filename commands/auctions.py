@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from charts.specs import CategorySeries, Panel, PanelChart, Threshold
 from commands import blocks
+from commands.auction_charts import history_chart
 from commands.context import CommandContext
 from commands.formatting import clock_et, cover, share, signed_bp, usd_from_dollars
 from commands.options import (
@@ -28,12 +28,11 @@ from commands.options import (
 )
 from commands.registry import Command, CommandArgs, UsageError
 from commands.reply import Reply
-from commands.services import Services
 from market.analytics.auctions import Assessment, Metric, assess, tail_bp
 from market.auctions.book import AuctionBook, Refresh, family
-from market.auctions.flash import FlashOutcome, close_of, watch_for_result
-from market.auctions.records import COUPON_YEARS, TIPS_YEARS, AuctionRecord, Kind, describe_tenor
+from market.auctions.flash import FlashOutcome, close_of
 from market.http import UpstreamError
+from market.records import COUPON_YEARS, TIPS_YEARS, AuctionRecord, Kind, describe_tenor
 
 BILL_WEEKS = (4, 6, 8, 13, 17, 26, 52)
 HISTORY_COUNT = 18
@@ -45,11 +44,8 @@ TENOR_HINT = "2y 3y 5y 7y 10y 20y 30y, tips5y tips10y tips20y tips30y, frn, bill
 GRADE_ICONS = {"strong": ":large_green_circle:", "in line": ":white_circle:", "weak": ":red_circle:"}
 
 
-def auction_command(services: Services) -> Command:
-    """The `auction` command over `services.auctions`."""
-    book = services.auctions
-    if book is None:
-        raise ValueError("auction_command needs services.auctions")
+def auction_command(book: AuctionBook) -> Command:
+    """The `auction` command over the auction book."""
 
     def handle(args: CommandArgs, ctx: CommandContext) -> Reply:
         options = split_options(args.words, command, pair_keys=frozenset({"wi"}))
@@ -346,71 +342,6 @@ def format_result(assessment: Assessment, book: AuctionBook, freshness: str = ""
     return Reply(text=blocks.fallback(text), blocks=blocks.fit(built))
 
 
-# ---------------------------------------------------------------- history chart
-
-
-def history_chart(
-    series: list[AuctionRecord],
-    tenor: str,
-    dealer_flag_pct: float,
-    *,
-    highlight_last: bool = False,
-    last_tail_bp: float | None = None,
-    tail_flag_bp: float = 2.0,
-) -> PanelChart:
-    """Bid-to-cover, bidder shares (dealer flag drawn) and tail / high − median over auctions."""
-    name = describe_tenor(tenor)
-    categories = tuple(r.auction_date.strftime("%Y-%m-%d") for r in series)
-
-    def values(getter: Callable[[AuctionRecord], float | None]) -> tuple[float | None, ...]:
-        return tuple(getter(r) for r in series)
-
-    panels = [
-        Panel(
-            series=(
-                CategorySeries(
-                    "Bid-to-cover", values(lambda r: None if r.bid_to_cover is None else float(r.bid_to_cover))
-                ),
-            ),
-            y_label="bid-to-cover (x)",
-        ),
-        Panel(
-            series=(
-                CategorySeries("Dealers", values(lambda r: r.dealer_pct)),
-                CategorySeries("Indirects", values(lambda r: r.indirect_pct)),
-                CategorySeries("Directs", values(lambda r: r.direct_pct)),
-            ),
-            y_label="% of competitive",
-            thresholds=(Threshold(dealer_flag_pct, f"dealer flag {dealer_flag_pct:g}%"),),
-        ),
-    ]
-    spread = list(values(lambda r: r.high_minus_median_bp))
-    tails: list[float | None] = [None] * len(series)
-    if last_tail_bp is not None and series:
-        tails[-1] = last_tail_bp
-    extra = []
-    tail_lines: tuple[Threshold, ...] = ()
-    if any(value is not None for value in tails):
-        extra.append(CategorySeries("Tail vs WI", tuple(tails)))
-        tail_lines = (Threshold(tail_flag_bp, f"tail flag {tail_flag_bp:g} bp"),)
-    if any(value is not None for value in spread):
-        extra.append(CategorySeries("High − median", tuple(spread)))
-    if extra:
-        panels.append(Panel(series=tuple(extra), y_label="bp", style="bar", thresholds=tail_lines))
-    first, last = (series[0].auction_date, series[-1].auction_date) if series else (None, None)
-    sources = sorted({r.source for r in series})
-    return PanelChart(
-        title=f"{name} auctions: cover, bidders, tail",
-        subtitle=f"last {len(series)} auctions, {first} to {last}; shares of competitive accepted",
-        categories=categories,
-        panels=tuple(panels),
-        filename=f"auction_{tenor}_history.png",
-        alt_text=f"{name} auctions {first} to {last}: bid-to-cover, dealer, indirect and direct shares",
-        source_note="Source: " + ", ".join(sources),
-        highlight=len(series) - 1 if highlight_last and series else None,
-    )
-
-
 def tail_of(record: AuctionRecord, wi_yield: float | None) -> float | None:
     return None if wi_yield is None else tail_bp(record, wi_yield)
 
@@ -514,28 +445,3 @@ def format_flash(book: AuctionBook, outcome: FlashOutcome, wi_yield: float | Non
     built = (blocks.header(flash_title.removeprefix(":rotating_light: ")), *reply.blocks[1:])
     rest = reply.text.split("\n", 1)[1]
     return Reply(text=blocks.fallback(f"{flash_title}\n{rest}"), blocks=built, charts=(chart,))
-
-
-def run_result_flash(
-    book: AuctionBook,
-    auction: AuctionRecord,
-    *,
-    clock: Callable[[], datetime],
-    sleep: Callable[[float], None],
-    interval_seconds: float | None = None,
-    timeout: timedelta | None = None,
-    wi_yield: float | None = None,
-) -> Reply:
-    """Watch `auction` from its close and return the reply to post (result or give-up).
-
-    The poll interval and time-out default to the book's policy (the desk's settings).
-    """
-    outcome = watch_for_result(
-        auction,
-        book.poll,
-        clock=clock,
-        sleep=sleep,
-        interval_seconds=interval_seconds or book.policy.flash_poll_seconds,
-        timeout=timeout or timedelta(minutes=book.policy.flash_timeout_minutes),
-    )
-    return format_flash(book, outcome, wi_yield)

@@ -14,7 +14,6 @@ from commands.funding import note_text, pick_day, wanted_date
 from commands.options import clip_word, parse_date, parse_finite_number, split_options, today
 from commands.registry import Command, CommandArgs, UsageError
 from commands.reply import Reply
-from commands.services import Services
 from market.analytics import basis as calc
 from market.analytics.stress import GROUP_WEIGHTS, Component, Gauge, LeverageLine, traffic_light
 from market.funding.book import FundingBook
@@ -39,12 +38,10 @@ DELIVERABLE_MONTHS = {
 }
 
 
-def basis_command(services: Services) -> Command:
-    """`basis` with its subcommands `positioning` and `calc`."""
+def basis_command(book: FundingBook) -> Command:
+    """`basis` with its subcommands `positioning` and `calc`, over the funding book."""
 
     def handle(args: CommandArgs, ctx: CommandContext) -> Reply:
-        book = services.funding
-        assert book is not None
         words = args.words
         if words and words[0].lower() == "calc":
             return calc_reply(book, ctx, command, words[1:])
@@ -97,10 +94,7 @@ def component_line(component: Component, as_of: date) -> str:
     if not component.present:
         return f":white_circle: {component.label}: *missing* — {component.missing}"
     since = f" since {component.history_from}" if component.history_from else ""
-    line = (
-        f"{component.light} {component.label} {_value_text(component)} — "
-        f"{ordinal(component.percentile)} pct{since}"
-    )
+    line = f"{component.light} {component.label} {_value_text(component)} — {ordinal(component.percentile)} pct{since}"
     if component.observed_on and component.observed_on != as_of:
         line += f" (as of {component.observed_on})"
     if component.note:
@@ -196,9 +190,7 @@ def positioning_reply(book: FundingBook, ctx: CommandContext, command: Command, 
             continue
         z = zscore(row.zscore)
         change = signed(row.change) if row.change is not None else "n/a"
-        table.append(
-            f"`{row.name:<16}  {signed(row.net):>15}  {change:>13}  {z:>6}  {ordinal(row.percentile):>7}`"
-        )
+        table.append(f"`{row.name:<16}  {signed(row.net):>15}  {change:>13}  {z:>6}  {ordinal(row.percentile):>7}`")
     explain = (
         "Net = long − short, matched on the CFTC contract code (names changed in 2022). "
         "z-score against the past 3 years; pct = how short in the contract's own history (higher = shorter)."

@@ -7,77 +7,37 @@ is not available says so by name instead of disappearing.
 
 from __future__ import annotations
 
-import time as clock_time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-
-import pandas as pd
+from datetime import date, datetime, time, timedelta
 
 from charts.specs import ChartRequest
 from commands import blocks
-from commands.auctions import format_flash, history_chart, run_result_flash
+from commands.alerts import alert_text, alerts_command, fired_alerts
+from commands.auction_charts import history_chart
+from commands.auctions import format_flash
 from commands.context import CommandContext
 from commands.curve import compare
-from commands.formatting import clock_et, cover, day_label, ordinal, share, signed_bp, usd_from_dollars
+from commands.formatting import clock_et, cover, day_label, share, signed_bp, usd_from_dollars
 from commands.options import not_in_future, parse_date, split_options
 from commands.registry import Command, CommandArgs, UsageError
 from commands.reply import Reply
+from commands.services import BriefingServices
 from commands.yield_data import pick_close
 from commands.yields import curve_digest
 from market.analytics.auctions import assess
-from market.analytics.rarity import day_moves, rank
 from market.auctions.book import AuctionBook
 from market.auctions.flash import FlashOutcome, close_of
-from market.auctions.records import AuctionRecord, Kind, describe_tenor
 from market.calendar import previous_business_day
-from market.funding.book import FundingBook
-from market.funding.gauge import gauge, sofr_minus_reserves, srf_take_up
+from market.funding.gauge import gauge
+from market.records import AuctionRecord, Kind, describe_tenor
 from market.tz import DESK_TZ
 from market.yields.history import YieldHistory
 
 RECENT_AUCTIONS = 6
 SUMMARY_AT = time(18, 0)
-ALERT_TENORS = ("2y", "5y", "10y", "30y")
-
-
-@dataclass(frozen=True)
-class AlertThresholds:
-    """When an alert fires (configurable; defaults are the desk's)."""
-
-    move_1d_bp: float = 15.0
-    move_3d_percentile: float = 99.0
-    dealer_pct: float = 40.0
-    sofr_iorb_bp: float = 10.0
-    srf_bn: float = 10.0
-    gauge_score: float = 80.0
-
-
-@dataclass(frozen=True)
-class Alert:
-    """One condition that fired: a stable name (for once-a-day posting) and what to say."""
-
-    condition: str
-    text: str
-
-
-@dataclass(frozen=True)
-class BriefingServices:
-    """The domains a briefing draws on; any may be missing, and the post then says which."""
-
-    yields: YieldHistory | None = None
-    auctions: AuctionBook | None = None
-    funding: FundingBook | None = None
-    thresholds: AlertThresholds = field(default_factory=AlertThresholds)
-    # The flash watch waits for results in real time; the bot injects the clock and the wait.
-    watch_clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
-    watch_sleep: Callable[[float], None] = field(default=clock_time.sleep)
-    # Posts the scheduler skipped (too late) in a window, for the daily summary.
-    skipped_posts: Callable[[datetime, datetime], list[str]] | None = None
 
 
 def briefing_commands(services: BriefingServices) -> list[Command]:
-    return [_preview(services), _briefing(services), _flash(services), _summary(services), _alerts(services)]
+    return [_preview(services), _briefing(services), _flash(services), _summary(services), alerts_command(services)]
 
 
 # -- shared pieces ------------------------------------------------------------
@@ -221,7 +181,7 @@ def _flash(services: BriefingServices) -> Command:
             return format_flash(book, outcome)
         if not ctx.scheduled:  # a person asked: answer now, never tie up a worker until the close
             return _no_result_yet(record, ctx)
-        return run_result_flash(book, record, clock=services.watch_clock, sleep=services.watch_sleep)
+        return format_flash(book, book.watch(record, clock=services.watch_clock, sleep=services.watch_sleep))
 
     command = Command(
         name="flash",
@@ -262,9 +222,9 @@ def _summary(services: BriefingServices) -> Command:
         lines += _auctions_held(services, start, day)
         lines.append(_stress_change(services, start, day))
         fired = [
-            (f"{d:%a} " if period == "weekly" else "") + alert.text
+            (f"{d:%a} " if period == "weekly" else "") + alert_text(alert)
             for d in _days(start, day)
-            for alert in evaluate_alerts(services, d)
+            for alert in fired_alerts(services, d)
         ]
         lines.append("*Alerts:* " + ("; ".join(fired) if fired else "none fired"))
         if services.skipped_posts is not None:
@@ -343,93 +303,3 @@ def _summary_chart(
 
 
 # -- alerts ----------------------------------------------------------------------
-
-
-def evaluate_alerts(services: BriefingServices, day: date) -> list[Alert]:
-    """Every condition that fired on `day`, each with a stable name, the value and the threshold."""
-    limits = services.thresholds
-    fired: list[Alert] = []
-    if services.yields is not None:
-        for tenor in ALERT_TENORS:
-            closes = services.yields.closes(tenor)
-            if pd.Timestamp(day) not in closes.index:
-                continue
-            one = rank(day_moves(closes, 1), day)
-            if one is not None and abs(one.window.bp) >= limits.move_1d_bp:
-                fired.append(
-                    Alert(
-                        f"move1d-{tenor}",
-                        f"{tenor} {signed_bp(one.window.bp)} on the day (threshold ±{limits.move_1d_bp:g} bp)",
-                    )
-                )
-            three = rank(day_moves(closes, 3), day)
-            if three is not None and max(three.percentile, 100 - three.percentile) >= limits.move_3d_percentile:
-                fired.append(
-                    Alert(
-                        f"move3d-{tenor}",
-                        f"{tenor} {signed_bp(three.window.bp)} over 3 days, {ordinal(three.percentile)} percentile "
-                        f"(threshold {limits.move_3d_percentile:g}th either way)",
-                    )
-                )
-    if services.auctions is not None:
-        for record in services.auctions.records():
-            dealers = record.dealer_pct
-            if record.auction_date == day and dealers is not None and dealers >= limits.dealer_pct:
-                fired.append(
-                    Alert(
-                        f"dealers-{record.tenor}",
-                        f"{describe_tenor(record.tenor)} auction: dealers took {dealers:.1f}% "
-                        f"(threshold {limits.dealer_pct:g}%)",
-                    )
-                )
-    if services.funding is not None:
-        fired.extend(_funding_alerts(services.funding, day, limits))
-    return fired
-
-
-def _funding_alerts(book: FundingBook, day: date, limits: AlertThresholds) -> list[Alert]:
-    fired = []
-    stamp = pd.Timestamp(day)
-    spread = sofr_minus_reserves(book)
-    if stamp in spread.index and spread.loc[stamp] >= limits.sofr_iorb_bp:
-        fired.append(
-            Alert(
-                "sofr-iorb", f"SOFR − IORB {signed_bp(float(spread.loc[stamp]))} (threshold {limits.sofr_iorb_bp:g} bp)"
-            )
-        )
-    take_up = srf_take_up(book)
-    if stamp in take_up.index and take_up.loc[stamp] >= limits.srf_bn:
-        fired.append(Alert("srf", f"SRF take-up ${float(take_up.loc[stamp]):.1f}bn (threshold ${limits.srf_bn:g}bn)"))
-    result, _leverage, _notes = gauge(book, day)
-    if result.score is not None and result.score >= limits.gauge_score:
-        fired.append(Alert("gauge", f"stress gauge {result.score:.0f}/100 (threshold {limits.gauge_score:g})"))
-    return fired
-
-
-def _alerts(services: BriefingServices) -> Command:
-    command: Command
-
-    def handle(args: CommandArgs, ctx: CommandContext) -> Reply:
-        options = split_options(args.words, command, value_flags=frozenset())
-        if len(options.positionals) != 1:
-            raise UsageError("Give the date to check.", command)
-        day = not_in_future(parse_date(options.positionals[0], command), ctx, command)
-        fired = evaluate_alerts(services, day)
-        title = f"Alerts — {day_label(day)}"
-        lines = [f":rotating_light: {alert.text}" for alert in fired] or ["No alert condition met."]
-        return _reply(title, lines, "Thresholds are set in the bot's configuration · times ET")
-
-    command = Command(
-        name="alerts",
-        summary="Which alert conditions a day met (moves, dealer takedown, SOFR − IORB, SRF, stress gauge).",
-        usage="alerts <YYYY-MM-DD>",
-        handler=handle,
-        examples=("alerts 2025-04-09",),
-    )
-    return command
-
-
-def alert_reply(alert: Alert, day: date) -> Reply:
-    """One fired alert as its own post."""
-    text = f":rotating_light: *Alert {day.isoformat()}:* {alert.text}"
-    return Reply(text=text, blocks=blocks.fit(blocks.sections(text)))

@@ -14,8 +14,8 @@ from commands.options import as_of_date, clip_word, not_in_future, parse_date, s
 from commands.registry import Command, CommandArgs, UsageError
 from commands.reply import Reply
 from commands.yield_data import Close, pick_close, source_line
+from market.tenors import TENOR_KEYS
 from market.yields.history import YieldHistory
-from market.yields.tenors import TENOR_KEYS
 
 MAX_DATES = 4
 SEPARATORS = frozenset({"vs", "vs.", "v", "against"})

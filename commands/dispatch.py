@@ -5,6 +5,7 @@ Slash commands, `deskbot ask` and scheduled jobs all come through here.
 
 from __future__ import annotations
 
+from commands.alerts import alert_posts
 from commands.auctions import auction_command
 from commands.basis import basis_command
 from commands.briefings import briefing_commands
@@ -19,6 +20,8 @@ from commands.subscriptions import subscription_commands
 from commands.yields import yields_command
 
 DEFAULT_COMMAND = "help"
+# The scheduler posts each alert through the command layer too.
+__all__ = ["alert_posts", "answer", "build_registry", "command_text"]
 
 
 def build_registry(services: Services | None = None) -> Registry:
@@ -35,10 +38,10 @@ def build_registry(services: Services | None = None) -> Registry:
         registry.add(yields_command(services.yields))
         registry.add(curve_command(services.yields))
     if services.auctions is not None:
-        registry.add(auction_command(services))
+        registry.add(auction_command(services.auctions))
     if services.funding is not None:
-        registry.add(funding_command(services))
-        registry.add(basis_command(services))
+        registry.add(funding_command(services.funding))
+        registry.add(basis_command(services.funding))
     if services.briefings is not None:
         for command in briefing_commands(services.briefings):
             registry.add(command)

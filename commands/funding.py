@@ -14,7 +14,6 @@ from commands.formatting import bp_distance, ordinal, percent, signed_bp, usd_bn
 from commands.options import as_of_date, looks_like_date, parse_date, split_options
 from commands.registry import Command, CommandArgs, UsageError
 from commands.reply import Reply
-from commands.services import Services
 from market.funding.book import FundingBook
 from market.funding.snapshot import FundingSnapshot, Reading, snapshot
 
@@ -71,12 +70,10 @@ def pick_day(
     return day, notes
 
 
-def funding_command(services: Services) -> Command:
-    """`funding [DATE]` over the services' funding book."""
+def funding_command(book: FundingBook) -> Command:
+    """`funding [DATE]` over the funding book."""
 
     def handle(args: CommandArgs, ctx: CommandContext) -> Reply:
-        book = services.funding
-        assert book is not None
         day, notes = pick_day(book, ctx, command, args.words)
         return funding_reply(snapshot(book, day), book, notes)
 

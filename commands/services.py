@@ -6,17 +6,43 @@ registers a domain's commands only when its service is present.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+import time as clock_time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
+from commands.schedule.model import AuctionCalendar, SlackAccess, SubscriptionStore
+from commands.schedule.plan import ScheduleTimes
+from market.analytics.alerts import AlertThresholds
 from market.auctions.book import AuctionBook
 from market.funding.book import FundingBook
 from market.store import RecordStore
 from market.yields.history import YieldHistory
 
-if TYPE_CHECKING:  # these command modules import Services themselves
-    from commands.briefings import BriefingServices
-    from commands.subscriptions import ScheduleServices
+
+@dataclass(frozen=True)
+class BriefingServices:
+    """The domains a briefing draws on; any may be missing, and the post then says which."""
+
+    yields: YieldHistory | None = None
+    auctions: AuctionBook | None = None
+    funding: FundingBook | None = None
+    thresholds: AlertThresholds = field(default_factory=AlertThresholds)
+    # The flash watch waits for results in real time; the bot injects the clock and the wait.
+    watch_clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    watch_sleep: Callable[[float], None] = field(default=clock_time.sleep)
+    # Posts the scheduler skipped (too late) in a window, for the daily summary.
+    skipped_posts: Callable[[datetime, datetime], list[str]] | None = None
+
+
+@dataclass(frozen=True)
+class ScheduleServices:
+    """What the subscription commands need; `slack` is None where there is no Slack (deskbot ask)."""
+
+    store: SubscriptionStore
+    slack: SlackAccess | None = None
+    calendar: AuctionCalendar | None = None
+    times: ScheduleTimes = field(default_factory=ScheduleTimes)
 
 
 @dataclass(frozen=True)

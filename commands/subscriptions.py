@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from commands import blocks
@@ -15,29 +14,17 @@ from commands.reply import Outcome, Reply
 from commands.schedule.model import (
     DEFAULT_LEAD_MINUTES,
     DEFAULT_TENORS,
-    AuctionCalendar,
     Feed,
-    SlackAccess,
     Subscription,
-    SubscriptionStore,
 )
-from commands.schedule.plan import ScheduleTimes, plan_posts
+from commands.schedule.plan import plan_posts
+from commands.services import ScheduleServices
 from market.tz import DESK_TZ
 
 SCHEDULE_DAYS = 7
 MAX_LEAD_MINUTES = 24 * 60
 _CHANNEL_MENTION = re.compile(r"^<#(?P<id>[CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
-
-
-@dataclass(frozen=True)
-class ScheduleServices:
-    """What the subscription commands need; `slack` is None where there is no Slack (deskbot ask)."""
-
-    store: SubscriptionStore
-    slack: SlackAccess | None = None
-    calendar: AuctionCalendar | None = None
-    times: ScheduleTimes = field(default_factory=ScheduleTimes)
 
 
 def subscription_commands(services: ScheduleServices) -> list[Command]:

@@ -13,8 +13,8 @@ from commands.registry import Command, UsageError
 from market.analytics.curve import close_on_or_before
 from market.analytics.rarity import WEEKLY, RankedMove, day_moves, rank, week_moves
 from market.calendar import expected_latest_curve, is_business_day
+from market.tenors import TENOR_KEYS, tenor_key
 from market.yields.history import DataStatus, YieldHistory
-from market.yields.tenors import TENOR_KEYS, tenor_key
 
 WINDOWS: tuple[int, ...] = (1, 2, 3, 5, 10)
 # A move whose last larger match is this old (or that has none) is worth a line even below the 99th percentile.

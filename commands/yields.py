@@ -26,8 +26,8 @@ from commands.yield_data import (
 )
 from market.analytics.curve import HORIZONS, SPREADS, base_day, change_bp, classify_shape, spread_bp
 from market.analytics.rarity import WEEKLY, RankedMove
+from market.tenors import TENOR_KEYS
 from market.yields.history import YieldHistory
-from market.yields.tenors import TENOR_KEYS
 
 DEFAULT_CHART_DAYS = 91
 MAX_CHART_DAYS = 40_000

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from market.sources.fred import parse_fred_csv  # noqa: E402
 from market.sources.treasury_rates import parse_par_yield_csv  # noqa: E402
-from market.yields.tenors import BY_FRED_ID, TENORS  # noqa: E402
+from market.tenors import BY_FRED_ID, TENORS  # noqa: E402
 
 OUTPUT = ROOT / "market" / "data" / "yields" / "par_yield_history.csv.gz"
 PAR_CURVE_STARTS = date(2021, 1, 4)

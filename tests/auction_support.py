@@ -12,8 +12,8 @@ from bot.storage.market_store import SqlRecordStore
 from market.analytics.auctions import DEFAULT_POLICY, AuctionPolicy
 from market.auctions.book import AuctionBook
 from market.auctions.history import shipped_records
-from market.auctions.records import AuctionRecord
 from market.http import UpstreamClient
+from market.records import AuctionRecord
 from market.sources.fiscaldata import FiscalDataSource
 from market.sources.treasurydirect import TreasuryDirectSource
 from tests.harness.upstream import FIXTURES, RecordedUpstream

@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 
 from charts.render import render_png
 from charts.specs import PanelChart
-from commands.auctions import run_result_flash
+from commands.auctions import format_flash
 from market.auctions.book import DATASET
 from market.auctions.flash import close_of, watch_for_result
 from market.sources.treasurydirect import parse_treasurydirect
@@ -55,9 +55,8 @@ def test_the_flash_returns_exactly_one_result_once_results_post(tmp_path, upstre
     book = live_book(store, upstream)
     fake = FakeTime(datetime(2023, 11, 9, 12, 59, 30, tzinfo=DESK_TZ))
 
-    reply = run_result_flash(
-        book, _thirty_year_announcement(), clock=fake.clock, sleep=fake.sleep, interval_seconds=1.0
-    )
+    outcome = book.watch(_thirty_year_announcement(), clock=fake.clock, sleep=fake.sleep, interval_seconds=1.0)
+    reply = format_flash(book, outcome)
 
     assert fake.sleeps == [30.0, 1.0, 1.0]  # wait for the 13:00 close, then poll every second
     assert [(r.path, r.query["startDate"]) for r in upstream.requests] == [(SEARCH, "11/09/2023")] * 3
@@ -93,14 +92,14 @@ def test_no_result_before_the_time_out_gives_up_with_a_message(tmp_path, upstrea
     book = live_book(sqlite_store(tmp_path), upstream)
     fake = FakeTime(datetime(2023, 11, 9, 13, 0, tzinfo=DESK_TZ))
 
-    reply = run_result_flash(
-        book,
+    outcome = book.watch(
         _thirty_year_announcement(),
         clock=fake.clock,
         sleep=fake.sleep,
         interval_seconds=60,
         timeout=timedelta(minutes=5),
     )
+    reply = format_flash(book, outcome)
 
     assert reply.text == (
         ":hourglass: No result for the 30-year auction of 2023-11-09 by 13:05 ET after 6 checks; I stopped watching."
@@ -115,7 +114,8 @@ def test_the_flash_with_a_wi_yield_draws_the_tail_against_its_flag_line(tmp_path
     book = live_book(sqlite_store(tmp_path), upstream)
     fake = FakeTime(datetime(2023, 11, 9, 13, 1, tzinfo=DESK_TZ))
 
-    reply = run_result_flash(book, _thirty_year_announcement(), clock=fake.clock, sleep=fake.sleep, wi_yield=4.716)
+    outcome = book.watch(_thirty_year_announcement(), clock=fake.clock, sleep=fake.sleep)
+    reply = format_flash(book, outcome, wi_yield=4.716)
 
     assert reply.text.splitlines()[:3] == [
         ":rotating_light: Result: 30-year auction 2023-11-09: weak",

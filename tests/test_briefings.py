@@ -5,11 +5,10 @@ from __future__ import annotations
 import time
 from datetime import date, datetime
 
-from commands.briefings import BriefingServices
 from commands.context import CommandContext
 from commands.dispatch import answer, build_registry
 from commands.reply import Outcome
-from commands.services import Services
+from commands.services import BriefingServices, Services
 from market.auctions.book import AuctionBook
 from market.auctions.history import shipped_records
 from market.http import UpstreamClient

@@ -16,8 +16,7 @@ from commands.dispatch import answer, build_registry
 from commands.reply import Outcome
 from commands.schedule.auction_calendar import BookCalendar
 from commands.schedule.model import Feed
-from commands.services import Services
-from commands.subscriptions import ScheduleServices
+from commands.services import ScheduleServices, Services
 from market.auctions.book import AuctionBook
 from market.tz import DESK_TZ
 

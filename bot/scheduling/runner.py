@@ -15,7 +15,6 @@ from slack_sdk.errors import SlackApiError
 
 from bot.delivery import AUTH_ERRORS, Posted, SlackDelivery, log_auth_failure
 from bot.storage.ledger import Claim, PostLedger, State
-from commands.briefings import Alert, alert_reply
 from commands.context import CommandContext
 from commands.registry import Registry
 from commands.reply import Outcome, Reply
@@ -29,7 +28,8 @@ DEFAULT_GRACE = timedelta(minutes=10)
 PERMANENT_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived"}) | AUTH_ERRORS
 
 Execute = Callable[[str, CommandContext, Registry], tuple[Reply, str | None]]
-Alerts = Callable[[date], list[Alert]]
+# The alert posts a day calls for: (stable condition name, the post), built by the command layer.
+Alerts = Callable[[date], list[tuple[str, Reply]]]
 
 
 class Fired(StrEnum):
@@ -138,8 +138,8 @@ class PostRunner:
         """Post each condition that fired, once per condition per day and channel."""
         day = post.due_at.astimezone(DESK_TZ).date()
         fired = self._alerts(day) if self._alerts is not None else []
-        for alert in fired:
-            key = f"alert:{post.channel_id}:{alert.condition}:{day.isoformat()}"
+        for condition, reply in fired:
+            key = f"alert:{post.channel_id}:{condition}:{day.isoformat()}"
             claim = self._ledger.claim(key, post.channel_id, post.due_at, now)
             if claim is Claim.TAKEN:
                 continue
@@ -149,7 +149,7 @@ class PostRunner:
                     self._ledger.finish(key, State.SENT, now, message_ts=found, detail="found after a lost answer")
                     continue
             try:
-                ts = self._delivery.post(post.channel_id, alert_reply(alert, day), post_key=key)
+                ts = self._delivery.post(post.channel_id, reply, post_key=key)
             except SlackApiError as error:
                 reason = str(error.response.get("error"))
                 if reason in AUTH_ERRORS:

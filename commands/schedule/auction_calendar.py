@@ -7,7 +7,7 @@ from datetime import date, datetime
 from commands.schedule.model import AuctionCalendar, ScheduledAuction
 from market.auctions.book import AuctionBook
 from market.auctions.flash import close_of
-from market.auctions.records import AuctionRecord, describe_tenor
+from market.records import AuctionRecord, describe_tenor
 from market.tz import DESK_TZ
 
 

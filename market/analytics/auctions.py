@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from market.auctions.records import AuctionRecord
+from market.records import AuctionRecord
 
 PRIOR_COUNT = 6
 # How far from the prior average a metric must be to count for or against the auction.

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from market.analytics.auctions import DEFAULT_POLICY, AuctionPolicy, series_of
+from market.auctions.flash import FlashOutcome, watch_for_result
 from market.auctions.history import merge, shipped_records
-from market.auctions.records import AuctionRecord, Kind
 from market.auctions.wi import WiFeed
 from market.http import UpstreamError
+from market.records import AuctionRecord, Kind
 from market.sources.auction_fields import UNASSIGNED_CUSIP
 from market.sources.fiscaldata import FiscalDataSource
 from market.sources.treasurydirect import TreasuryDirectSource
@@ -221,6 +222,28 @@ class AuctionBook:
                 self.keep([record])
                 return record
         return None
+
+    def watch(
+        self,
+        auction: AuctionRecord,
+        *,
+        clock: Callable[[], datetime],
+        sleep: Callable[[float], None],
+        interval_seconds: float | None = None,
+        timeout: timedelta | None = None,
+    ) -> FlashOutcome:
+        """Watch `auction` from its close until its result prints or the desk's time-out passes.
+
+        The poll interval and time-out default to the book's policy (the desk's settings).
+        """
+        return watch_for_result(
+            auction,
+            self.poll,
+            clock=clock,
+            sleep=sleep,
+            interval_seconds=interval_seconds or self.policy.flash_poll_seconds,
+            timeout=timeout or timedelta(minutes=self.policy.flash_timeout_minutes),
+        )
 
 
 def _calendar_order(record: AuctionRecord) -> tuple[date, str]:

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from market.auctions.records import AuctionRecord, describe_tenor
 from market.http import UpstreamError
+from market.records import AuctionRecord, describe_tenor
 from market.tz import DESK_TZ
 
 logger = logging.getLogger(__name__)

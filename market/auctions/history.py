@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 
-from market.auctions.records import AuctionRecord
+from market.records import AuctionRecord
 from market.sources.fiscaldata import parse_fiscaldata_rows
 from market.sources.treasurydirect import parse_treasurydirect
 

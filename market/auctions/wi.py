@@ -24,9 +24,9 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from market.auctions.records import AuctionRecord
 from market.http import UpstreamClient, UpstreamError
 from market.missing import field, float_or_none
+from market.records import AuctionRecord
 
 SOURCE = "desk WI feed"
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from market.auctions.records import (
+from market.missing import decimal_or_none, field
+from market.records import (
     AuctionFormatError,
     AuctionRecord,
     kind_of,
@@ -18,7 +19,6 @@ from market.auctions.records import (
     parse_day,
     parse_flag,
 )
-from market.missing import decimal_or_none, field
 from market.sources.sanity import without_far_future
 
 # Our names for the facts both sources carry (the keys of a source's field map).

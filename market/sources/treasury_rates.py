@@ -19,7 +19,7 @@ from decimal import Decimal
 from market.http import UpstreamClient, UpstreamError
 from market.missing import decimal_or_none
 from market.sources.sanity import without_far_future
-from market.yields.tenors import BY_CSV_HEADER, BY_XML_FIELD
+from market.tenors import BY_CSV_HEADER, BY_XML_FIELD
 
 CSV_PATH = "daily-treasury-rates.csv/{year}/all"
 XML_PATH = "pages/xml"

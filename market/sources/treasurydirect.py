@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from market.auctions.records import AuctionFormatError, AuctionRecord
 from market.http import UpstreamClient, UpstreamError
+from market.records import AuctionFormatError, AuctionRecord
 from market.sources.auction_fields import calendar_rows, check_plausible, record_from_row, rows_of
 
 SOURCE = "TreasuryDirect"

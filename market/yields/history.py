@@ -24,8 +24,8 @@ from market.http import UpstreamError
 from market.sources.fred import FredSource
 from market.sources.treasury_rates import CurveRow, TreasuryRatesSource, parse_par_yield_csv
 from market.store import RecordStore, StoredRecord
+from market.tenors import BY_FRED_ID, TENOR_KEYS
 from market.tz import DESK_TZ
-from market.yields.tenors import BY_FRED_ID, TENOR_KEYS
 
 logger = logging.getLogger(__name__)
 

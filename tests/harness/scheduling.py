@@ -16,12 +16,10 @@ from bot.storage.database import create_database
 from bot.storage.ledger import STALE_CLAIM, PostLedger, State
 from bot.storage.market_store import SqlRecordStore
 from bot.storage.subscriptions import SqlSubscriptionStore
-from commands.briefings import BriefingServices, evaluate_alerts
-from commands.dispatch import build_registry
+from commands.dispatch import alert_posts, build_registry
 from commands.schedule.auction_calendar import BookCalendar
 from commands.schedule.model import Feed, Subscription
-from commands.services import Services
-from commands.subscriptions import ScheduleServices
+from commands.services import BriefingServices, ScheduleServices, Services
 from market.auctions.book import AuctionBook
 from market.funding.book import FundingBook
 from market.yields.history import YieldHistory
@@ -68,7 +66,7 @@ def build_stack(
     registry = build_registry(services)
     delivery = SlackDelivery(client or WebClient(token=slack.token, base_url=slack.api_url))
     runner = PostRunner(
-        ledger, registry, delivery, execute, RunnerSettings(), alerts=lambda day: evaluate_alerts(briefings, day)
+        ledger, registry, delivery, execute, RunnerSettings(), alerts=lambda day: alert_posts(briefings, day)
     )
     return Stack(DeskScheduler(subscriptions, BookCalendar(auctions), runner, ledger), ledger, subscriptions)
 

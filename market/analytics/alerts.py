@@ -1,0 +1,119 @@
+"""Alert rules: which desk conditions a day met, as plain values (a command words them).
+
+Each alert has a stable `condition` name, so a scheduled check posts it once per day
+and channel however often it runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+import pandas as pd
+
+from market.analytics.rarity import day_moves, rank
+from market.records import AuctionRecord
+
+ALERT_TENORS = ("2y", "5y", "10y", "30y")
+
+
+@dataclass(frozen=True)
+class AlertThresholds:
+    """When an alert fires (configurable; defaults are the desk's)."""
+
+    move_1d_bp: float = 15.0
+    move_3d_percentile: float = 99.0
+    dealer_pct: float = 40.0
+    sofr_iorb_bp: float = 10.0
+    srf_bn: float = 10.0
+    gauge_score: float = 80.0
+
+
+class AlertKind(StrEnum):
+    MOVE_1D = "move1d"  # a tenor's close-to-close move, bp
+    MOVE_3D = "move3d"  # a tenor's 3-day move, bp, with its percentile in history
+    DEALERS = "dealers"  # primary dealers' share of an auction, %
+    SOFR_RESERVES = "sofr-iorb"  # SOFR minus the rate on reserves, bp
+    SRF = "srf"  # Standing Repo Facility take-up, $bn
+    GAUGE = "gauge"  # the basis-stress gauge, 0-100
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One condition that fired: what, on which series, the value against its threshold."""
+
+    kind: AlertKind
+    subject: str  # a tenor ("30y") or the series name
+    value: float
+    threshold: float
+    percentile: float | None = None
+
+    @property
+    def condition(self) -> str:
+        """The stable name a day's post is keyed by: `move1d-30y`, `srf`."""
+        return f"{self.kind.value}-{self.subject}" if self.kind in _PER_SUBJECT else self.kind.value
+
+
+_PER_SUBJECT = frozenset({AlertKind.MOVE_1D, AlertKind.MOVE_3D, AlertKind.DEALERS})
+
+
+def evaluate_alerts(
+    day: date,
+    limits: AlertThresholds,
+    *,
+    closes: Callable[[str], pd.Series] | None = None,
+    auctions: Sequence[AuctionRecord] | None = None,
+    funding: FundingReadings | None = None,
+) -> list[Alert]:
+    """Every condition met on `day` by the data given; a domain not given is not checked."""
+    fired: list[Alert] = []
+    if closes is not None:
+        fired.extend(_move_alerts(day, limits, closes))
+    for record in auctions or ():
+        dealers = record.dealer_pct
+        if record.auction_date == day and dealers is not None and dealers >= limits.dealer_pct:
+            fired.append(Alert(AlertKind.DEALERS, record.tenor, dealers, limits.dealer_pct))
+    if funding is not None:
+        fired.extend(_funding_alerts(day, limits, funding))
+    return fired
+
+
+def _move_alerts(day: date, limits: AlertThresholds, closes: Callable[[str], pd.Series]) -> list[Alert]:
+    fired = []
+    for tenor in ALERT_TENORS:
+        series = closes(tenor)
+        if pd.Timestamp(day) not in series.index:
+            continue
+        one = rank(day_moves(series, 1), day)
+        if one is not None and abs(one.window.bp) >= limits.move_1d_bp:
+            fired.append(Alert(AlertKind.MOVE_1D, tenor, one.window.bp, limits.move_1d_bp))
+        three = rank(day_moves(series, 3), day)
+        if three is not None and max(three.percentile, 100 - three.percentile) >= limits.move_3d_percentile:
+            fired.append(Alert(AlertKind.MOVE_3D, tenor, three.window.bp, limits.move_3d_percentile, three.percentile))
+    return fired
+
+
+@dataclass(frozen=True)
+class FundingReadings:
+    """The funding series the rules read: SOFR − reserves rate (bp) and SRF take-up ($bn) by day, and the gauge."""
+
+    sofr_minus_reserves_bp: pd.Series
+    srf_take_up_bn: pd.Series
+    gauge_score: Callable[[date], float | None]
+
+
+def _funding_alerts(day: date, limits: AlertThresholds, readings: FundingReadings) -> list[Alert]:
+    fired = []
+    stamp = pd.Timestamp(day)
+    spread = readings.sofr_minus_reserves_bp
+    if stamp in spread.index and spread.loc[stamp] >= limits.sofr_iorb_bp:
+        fired.append(Alert(AlertKind.SOFR_RESERVES, "SOFR − IORB", float(spread.loc[stamp]), limits.sofr_iorb_bp))
+    take_up = readings.srf_take_up_bn
+    if stamp in take_up.index and take_up.loc[stamp] >= limits.srf_bn:
+        fired.append(Alert(AlertKind.SRF, "SRF take-up", float(take_up.loc[stamp]), limits.srf_bn))
+    score = readings.gauge_score(day)
+    if score is not None and score >= limits.gauge_score:
+        fired.append(Alert(AlertKind.GAUGE, "stress gauge", score, limits.gauge_score))
+    return fired
