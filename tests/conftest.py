@@ -28,6 +28,11 @@ if make_url(POSTGRES_ADMIN_URL).password:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "needs_shared: cross-checks the raw files in ../shared/data (or $DESKBOT_SHARED_DATA); "
+        "skipped when they are absent, as on a fresh clone (tests/harness/shared_data.py)",
+    )
     # Every log line of the session is scanned for test secrets at the end (tests/harness/log_scan.py).
     if not config.pluginmanager.is_registered(log_scan):
         config.pluginmanager.register(log_scan, "deskbot_log_scan")

@@ -11,8 +11,8 @@ from importlib import resources
 import pytest
 
 from market.auctions.history import TREASURYDIRECT_FILE, shipped_records
-from market.auctions.records import AuctionFormatError, Kind
 from market.http import UpstreamClient, UpstreamError
+from market.records import AuctionFormatError, Kind
 from market.sources.fiscaldata import (
     FiscalDataSource,
     parse_fiscaldata_auctions,
@@ -20,6 +20,7 @@ from market.sources.fiscaldata import (
 )
 from market.sources.treasurydirect import TreasuryDirectSource, parse_treasurydirect
 from tests.auction_support import FD_BILLS, FD_UPCOMING, shipped, td_excerpt, without_results
+from tests.harness.shared_data import shared_file
 from tests.harness.upstream import Scripted
 
 # The PROVENANCE's table: (key, tenor, term, reopening, high yield, BTC, dealer %, direct %, indirect %).
@@ -201,14 +202,12 @@ def test_fiscal_data_auctions_over_http_filter_by_auction_date(upstream):
     assert set(request.query["fields"].split(",")) <= real_columns
 
 
+@pytest.mark.needs_shared
 def test_the_build_script_reproduces_the_shipped_files(tmp_path):
     import scripts.build_auction_history as build
 
-    raw = build.OUT.parents[2].parent / "shared" / "data" / "auctions"
-    if not raw.exists():
-        pytest.skip(f"the raw public files are not at {raw}")
-    build.build_fiscaldata(raw / build.FD_RAW, tmp_path)
-    build.build_treasurydirect(raw / build.TD_RAW, tmp_path)
+    build.build_fiscaldata(shared_file(f"auctions/{build.FD_RAW}"), tmp_path)
+    build.build_treasurydirect(shared_file(f"auctions/{build.TD_RAW}"), tmp_path)
     for name in (build.FD_OUT, build.TD_OUT):
         assert (tmp_path / name).read_bytes() == (build.OUT / name).read_bytes()
 

@@ -268,9 +268,14 @@ def test_wired_bot_reads_the_desk_feed_from_urls(tmp_path, upstream, monkeypatch
 
     reply = answer("/basis 2025-04-09", ctx_at(date(2025, 4, 9)), wired.registry)
 
-    assert ":red_circle: 30y swap spread −92 bp (5-day −5.2 bp) — 92nd pct since 2025-01-02" in reply.text
-    assert "TY moved −1.05% in the week to 2025-04-09 (21% of the 20× cushion, 53% of the 50× cushion)" in reply.text
+    # The synthetic feed (tests/fixtures/desk_feed): spreads 10 bp wider, TY implied repo 20 bp lower, TY −1%.
+    assert "*Desk feed* (weight 25%) :red_circle: 99/100" in reply.text
+    assert ":red_circle: 30y swap spread −95 bp (5-day −10 bp) — 99.2nd pct since 2025-01-02" in reply.text
+    assert ":red_circle: 10y swap spread −60 bp (5-day −10 bp) — 99.2nd pct since 2025-01-02" in reply.text
+    assert ":red_circle: TY implied repo − SOFR −22 bp (5-day −25 bp) — 99.2nd pct since 2025-01-02" in reply.text
+    assert "TY moved −1.00% in the week to 2025-04-09 (20% of the 20× cushion, 50% of the 50× cushion)" in reply.text
     assert "basis/swap-spread complex" in reply.text.splitlines()[1]
+    assert "No component is missing." in reply.text and "desk feed" in reply.text.splitlines()[-1]
 
 
 # ---- the command line, offline ------------------------------------------------------------------

@@ -16,7 +16,9 @@ from market.sources.cftc import CftcSource, parse_tff
 from market.sources.desk_feed import DeskFeedSource, parse_desk_feed, parse_desk_feed_json
 from market.sources.fred import parse_fred_csv
 from market.sources.nyfed import NyFedSource, parse_reference_rates, parse_repo_operations
-from tests.harness.funding import DESK_FEED_FILES, book
+from tests.harness import synthetic_desk_feed
+from tests.harness.funding import DESK_FEED_FILES, REAL_DESK_FEED, book
+from tests.harness.shared_data import shared_file
 from tests.harness.upstream import FIXTURES, Scripted
 
 
@@ -197,8 +199,38 @@ def test_cftc_garbage_is_a_plain_upstream_error(upstream):
 
 
 def test_desk_feed_reads_the_terminal_exports_by_their_column_names():
+    """The synthetic feed, in the terminal's layout: `spread_30y_bp`, `TY1_FUT_IMPLIED_REPO_RT`, `TY1_PX_Last`, …"""
     spreads = parse_desk_feed(DESK_FEED_FILES[0].read_text())
     repo = parse_desk_feed(DESK_FEED_FILES[1].read_text())
+    by_day = {row.day: row.values for row in spreads}
+    # Only the spreads are read: swap_source, swap_10y and ust_10y_cmt are not columns the feed knows.
+    assert by_day[date(2025, 4, 2)] == {"swap_spread_10y_bp": -50.0, "swap_spread_30y_bp": -85.0}
+    assert by_day[date(2025, 4, 9)] == {"swap_spread_10y_bp": -60.0, "swap_spread_30y_bp": -95.0}
+    repo_by_day = {row.day: row.values for row in repo}
+    assert repo_by_day[date(2025, 4, 9)] == {
+        **{"ty_implied_repo_pct": 4.20, "fv_implied_repo_pct": 4.15, "tu_implied_repo_pct": 4.10},
+        **{"us_implied_repo_pct": 4.00, "wn_implied_repo_pct": 3.90},
+        **{"ty_price": 108.90, "fv_price": 105.40, "tu_price": 102.30, "us_price": 111.50, "wn_price": 114.00},
+    }
+    # A blank cell is missing, never 0; the row's other values are kept.
+    assert "us_implied_repo_pct" not in repo_by_day[date(2025, 3, 31)]
+    assert repo_by_day[date(2025, 3, 31)]["us_price"] == 114.00
+    assert [row.day for row in spreads] == [row.day for row in repo]
+    assert (spreads[0].day, spreads[-1].day, len(spreads)) == (date(2025, 1, 2), date(2025, 4, 30), 82)
+
+
+def test_the_synthetic_desk_feed_is_what_its_documented_script_writes(tmp_path):
+    synthetic_desk_feed.write(tmp_path)
+    for path in DESK_FEED_FILES:
+        assert path.read_bytes() == (tmp_path / path.name).read_bytes(), f"{path.name}: run the script again"
+    readme = (DESK_FEED_FILES[0].parent / "README.md").read_text()
+    assert "synthetic" in readme.lower() and "not market data" in readme.lower()
+
+
+@pytest.mark.needs_shared
+def test_desk_feed_reads_the_desks_real_exports_by_their_column_names():
+    spreads = parse_desk_feed(shared_file(REAL_DESK_FEED[0]).read_text())
+    repo = parse_desk_feed(shared_file(REAL_DESK_FEED[1]).read_text())
     by_day = {row.day: row.values for row in spreads}
     assert by_day[date(2025, 4, 1)]["swap_spread_30y_bp"] == pytest.approx(-82.5, abs=0.05)
     assert by_day[date(2025, 4, 8)]["swap_spread_30y_bp"] == pytest.approx(-97.4, abs=0.05)
@@ -208,6 +240,7 @@ def test_desk_feed_reads_the_terminal_exports_by_their_column_names():
     assert round(repo_by_day[date(2025, 4, 7)]["ty_implied_repo_pct"], 2) == 4.40
     assert round(repo_by_day[date(2025, 4, 9)]["ty_implied_repo_pct"], 2) == 4.25
     assert "ty_price" in repo_by_day[date(2025, 4, 9)]
+    assert len(spreads) == len(repo) == 128
 
 
 def test_desk_feed_json_and_missing_cells():
@@ -219,7 +252,10 @@ def test_desk_feed_served_over_http_and_garbage_refused(upstream, tmp_path):
     upstream.serve_file("desk_feed", "/spreads.csv", DESK_FEED_FILES[0])
     url = f"{upstream.base_url('desk_feed')}/spreads.csv"
     source = DeskFeedSource(url, UpstreamClient("desk feed", upstream.base_url("desk_feed")))
-    assert len(source.rows()) == 128
+    rows = source.rows()
+    assert (len(rows), rows[0].day, rows[-1].day) == (82, date(2025, 1, 2), date(2025, 4, 30))
+    assert {row.day: row.values for row in rows}[date(2025, 4, 9)]["swap_spread_30y_bp"] == -95.0
+    assert [request.path for request in upstream.requests_to("desk_feed")] == ["/spreads.csv"]
 
     garbage = tmp_path / "feed.csv"
     garbage.write_text("when,what\nyesterday,1\n")

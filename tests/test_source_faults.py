@@ -31,9 +31,9 @@ from commands.reply import Outcome, Reply
 from commands.services import Services
 from market.auctions.book import AuctionBook
 from market.auctions.history import shipped_records
-from market.auctions.records import AuctionRecord
 from market.funding.book import FundingBook
 from market.http import UpstreamClient, UpstreamError
+from market.records import AuctionRecord
 from market.sources.cftc import CftcSource
 from market.sources.desk_feed import DeskFeedSource
 from market.sources.fiscaldata import FiscalDataSource
@@ -303,7 +303,7 @@ def cftc(rig: Rig) -> Desk:
 
 
 def desk_feed(rig: Rig) -> Desk:
-    """The desk's swap-spread and implied-repo CSVs, read by URL (nothing of them is stored)."""
+    """The desk's swap-spread and implied-repo CSVs (the synthetic ones), read by URL (nothing of them is stored)."""
     for path in DESK_FEED_FILES:
         rig.upstream.serve_file("desk_feed", f"/{path.name}", path)
     client = rig.client("desk_feed")  # one host, one back-off (as `bot.wiring.desk_feeds` builds them)
@@ -315,7 +315,7 @@ def desk_feed(rig: Rig) -> Desk:
         et(date(2025, 4, 9), 13),
         (),
         "Basis-trade stress — Wed 09 Apr 2025",
-        "30y swap spread −92 bp",
+        "30y swap spread −95 bp (5-day −10 bp)",
     )
 
 

@@ -1,4 +1,9 @@
-"""The stress gauge on real data: April 2025 reads as a basis/swap-spread unwind, not a funding squeeze."""
+"""The stress gauge on real data: April 2025 reads as a basis/swap-spread unwind, not a funding squeeze.
+
+Funding, positioning and rates come from the shipped history; the desk feed is the
+synthetic one in tests/fixtures/desk_feed/ (its spreads widen 10 bp in the week to
+9 April 2025), and, when ../shared is there, the desk's real exports too.
+"""
 
 from __future__ import annotations
 
@@ -17,23 +22,38 @@ from market.analytics.stress import (
 )
 from market.funding.gauge import gauge, positioning_table
 from market.sources.desk_feed import DeskFeedSource
-from tests.harness.funding import DESK_FEED_FILES, book, closes_from_shared
+from tests.harness.funding import DESK_FEED_FILES, REAL_DESK_FEED, book, closes_from_shared, shipped_closes
+from tests.harness.shared_data import shared_file
 
 STRESSED, CALM = date(2025, 4, 9), date(2024, 11, 15)
 
 
 @pytest.fixture(scope="module")
-def closes():
-    return closes_from_shared()
+def closes(tmp_path_factory):
+    return shipped_closes(tmp_path_factory.mktemp("yields"))
 
 
-def _desk_feeds():
-    return [DeskFeedSource(str(path)) for path in DESK_FEED_FILES]
+def _desk_feeds(paths=DESK_FEED_FILES):
+    return [DeskFeedSource(str(path)) for path in paths]
 
 
 def test_the_yields_provider_built_for_the_tests_carries_the_april_2025_closes(closes):
-    thirty = closes("30y")
+    thirty, ten = closes("30y"), closes("10y")
     assert (thirty.loc["2025-04-04"], thirty.loc["2025-04-09"], thirty.loc["2025-04-11"]) == (4.41, 4.72, 4.85)
+    assert (ten.loc["2025-04-04"], ten.loc["2025-04-11"]) == (4.01, 4.48)
+    # The 30-year's 2002-2006 gap (Treasury's estimate, not a traded yield) is left out, not filled.
+    assert thirty.loc["2002-02-19":"2006-02-08"].empty and thirty.loc["2006-02-09"] == 4.51
+
+
+@pytest.mark.needs_shared
+def test_the_shipped_closes_equal_the_raw_fred_and_treasury_files(closes):
+    raw = closes_from_shared()
+    for tenor in ("10y", "30y"):
+        shipped = closes(tenor)
+        expected = raw(tenor).loc[: shipped.index[-1]]
+        if tenor == "30y":  # FRED's DGS30 holds Treasury's estimate there; the shipped history leaves it blank
+            expected = expected.drop(expected.loc["2002-02-19":"2006-02-08"].index)
+        pd.testing.assert_series_equal(shipped, expected, check_names=False, check_freq=False, check_index_type=False)
 
 
 def test_april_9_reads_higher_than_a_calm_day_and_calls_the_basis(tmp_path, closes):
@@ -52,14 +72,39 @@ def test_april_9_reads_higher_than_a_calm_day_and_calls_the_basis(tmp_path, clos
 
 
 def test_april_9_with_the_desk_feed(tmp_path, closes):
+    """The synthetic feed's spreads widen 10 bp, TY implied repo falls 20 bp and TY 1% in the week to 9 April."""
     funding = book(tmp_path, closes=closes, desk_feeds=_desk_feeds())
     stressed, leverage, notes = gauge(funding, STRESSED)
     calm, _, _ = gauge(funding, CALM)
+    without_feed, _, _ = gauge(book(tmp_path, closes=closes), STRESSED)
+
+    assert notes == []
+    assert round(stressed.score) == 87 and stressed.score > without_feed.score  # the desk feed adds to the stress
+    assert round(calm.score) == 39  # the feed starts in 2025: named missing on the calm day, not zero
+    assert {c.key for c in calm.missing} == {"swap_spread_30y", "swap_spread_10y", "ty_irp"}
+    by_key = {c.key: c for c in stressed.components}
+    assert (by_key["swap_spread_30y"].value, by_key["swap_spread_30y"].change) == (-95.0, -10.0)
+    assert (by_key["swap_spread_10y"].value, by_key["swap_spread_10y"].change) == (-60.0, -10.0)
+    assert by_key["ty_irp"].change == pytest.approx(-25.0)  # 4.40% → 4.20% while SOFR rose 5 bp
+    for key in ("swap_spread_30y", "swap_spread_10y", "ty_irp"):  # the largest 5-day fall of the feed's 63
+        assert by_key[key].percentile == pytest.approx(100 * 62.5 / 63)
+        assert by_key[key].history_from == date(2025, 1, 2)
+    assert stressed.group_scores["desk feed"] == pytest.approx(100 * 62.5 / 63)
+    assert stressed.call.startswith("The stress is in the basis/swap-spread complex")
+    assert leverage.move_pct == pytest.approx(-1.0) and (leverage.start, leverage.end) == (date(2025, 4, 2), STRESSED)
+    assert "TY moved −1.00% in the week to 2025-04-09 (20% of the 20× cushion, 50% of the 50× cushion)" in (
+        leverage.text()
+    )
+
+
+@pytest.mark.needs_shared
+def test_april_9_with_the_desks_real_exports(tmp_path, closes):
+    feeds = _desk_feeds([shared_file(relpath) for relpath in REAL_DESK_FEED])
+    funding = book(tmp_path, closes=closes, desk_feeds=feeds)
+    stressed, leverage, notes = gauge(funding, STRESSED)
 
     assert notes == []
     assert round(stressed.score) == 83
-    assert round(calm.score) == 39  # the feed starts in 2025: named missing on the calm day, not zero
-    assert {c.key for c in calm.missing} == {"swap_spread_30y", "swap_spread_10y", "ty_irp"}
     spread30 = next(c for c in stressed.components if c.key == "swap_spread_30y")
     assert spread30.value == pytest.approx(-91.95) and spread30.percentile >= 90
     assert stressed.call.startswith("The stress is in the basis/swap-spread complex")

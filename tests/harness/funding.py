@@ -1,6 +1,7 @@
 """Helpers for the funding tests: a book over a real SQLite store, a cut-down shipped
-history (so recorded payloads are "newer than shipped"), and a yields-history provider
-built from the shared FRED and Treasury files.
+history (so recorded payloads are "newer than shipped"), the synthetic desk feed, and a
+yields-history provider over the shipped curve history (and one from the raw shared files,
+for the test that cross-checks the two).
 """
 
 from __future__ import annotations
@@ -18,12 +19,19 @@ import pandas as pd
 from bot.storage.database import create_database
 from bot.storage.market_store import SqlRecordStore
 from market.funding.book import SHIPPED, FundingBook
+from market.yields.history import YieldHistory
+from tests.harness import synthetic_desk_feed
+from tests.harness.shared_data import shared_file
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
-SWAPS = SHARED / "funding" / "swaps"
+# The desk feed the tests read: SYNTHETIC numbers in the terminal exports' layout (tests/fixtures/desk_feed/README.md).
 DESK_FEED_FILES = (
-    SWAPS / "desk_feed_example_swap_spreads_2025H1.csv",
-    SWAPS / "desk_feed_example_futures_implied_repo_2025H1.csv",
+    synthetic_desk_feed.OUT / synthetic_desk_feed.SPREADS,
+    synthetic_desk_feed.OUT / synthetic_desk_feed.FUTURES,
+)
+# A desk's real exports (licensed data: never copied into the repository), under ../shared/data; see shared_file().
+REAL_DESK_FEED = (
+    "funding/swaps/desk_feed_example_swap_spreads_2025H1.csv",
+    "funding/swaps/desk_feed_example_futures_implied_repo_2025H1.csv",
 )
 
 
@@ -104,14 +112,22 @@ def shipped_operations_payload(start: date, end: date) -> bytes:
     return json.dumps({"repo": {"operations": chosen}}).encode()
 
 
+def shipped_closes(tmp: Path) -> Callable[[str], pd.Series]:
+    """`closes(tenor)` as the wired bot offers it: the shipped curve history (over an empty store in `tmp`)."""
+    return YieldHistory(sqlite_store(tmp)).closes
+
+
 def closes_from_shared() -> Callable[[str], pd.Series]:
-    """`closes(tenor)` like the yields history will offer: FRED DGS10/DGS30, then the Treasury par curve from 2021."""
-    par = pd.read_csv(SHARED / "yields" / "par_yield_curve_2021_2025.csv", parse_dates=["Date"], index_col="Date")
+    """`closes(tenor)` from the raw files: FRED DGS10/DGS30, then the Treasury par curve from 2021.
+
+    Skips the calling test when ../shared/data is absent (see `tests/harness/shared_data.py`).
+    """
+    par_csv = shared_file("yields/par_yield_curve_2021_2025.csv")
+    fred_csv = {tenor: shared_file(f"fred/DGS{tenor[:-1]}.csv") for tenor in ("10y", "30y")}
+    par = pd.read_csv(par_csv, parse_dates=["Date"], index_col="Date")
     fred = {
-        tenor: pd.read_csv(SHARED / "fred" / f"DGS{tenor[:-1]}.csv", na_values=".", parse_dates=[0], index_col=0).iloc[
-            :, 0
-        ]
-        for tenor in ("10y", "30y")
+        tenor: pd.read_csv(path, na_values=".", parse_dates=[0], index_col=0).iloc[:, 0]
+        for tenor, path in fred_csv.items()
     }
     columns = {"10y": "10 Yr", "30y": "30 Yr"}
 

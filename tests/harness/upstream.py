@@ -201,7 +201,7 @@ class RecordedUpstream:
             self._scripts[(source, path)] = deque(responses)
 
     def serve_file(self, source: str, path: str, file: Path, content_type: str | None = None) -> None:
-        """Answer `path` with a file from anywhere (e.g. the shared data), every time."""
+        """Answer `path` with a file from anywhere (e.g. the synthetic desk feed), every time."""
         kind = content_type or CONTENT_TYPES.get(file.suffix, "application/octet-stream")
         self.script(source, path, Scripted(file.read_bytes(), 200, kind))
 
