@@ -42,11 +42,6 @@ def previous_business_day(day: date) -> date:
     return candidate
 
 
-def latest_business_day(day: date) -> date:
-    """`day` if it is a business day, else the one before it."""
-    return day if is_business_day(day) else previous_business_day(day)
-
-
 def expected_latest_curve(now: datetime) -> date:
     """The newest close Treasury should have published by `now`."""
     local = now.astimezone(DESK_TZ)

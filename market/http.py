@@ -130,7 +130,10 @@ class UpstreamClient:
         backoff_seconds: float = DEFAULT_BACKOFF_SECONDS,
         clock: Clock = utc_now,
         memory: OutageMemory | None = None,
+        client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
+        """`client` (used as given) or `transport` (e.g. `httpx.MockTransport`) replace the network for tests."""
         self.source = source
         self.base_url = base_url.rstrip("/")
         self.max_attempts = max_attempts
@@ -141,10 +144,11 @@ class UpstreamClient:
         self._memory = memory if self.backoff else None
         self._recalled = False
         self._lock = threading.Lock()
-        self._client = httpx.Client(
+        self._client = client or httpx.Client(
             timeout=timeout_of(timeout) if isinstance(timeout, int | float) else timeout,
             headers={"User-Agent": user_agent},
             follow_redirects=True,
+            transport=transport,
         )
 
     def close(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from bot.demo.local_server import free_port
@@ -60,3 +61,24 @@ def test_csv_payloads_come_back_as_text(upstream):
             {"type": "daily_treasury_yield_curve", "field_tdr_date_value": "2025", "_format": "csv"},
         )
     assert text.splitlines()[0].startswith('Date,"1 Mo","1.5 Month"')
+
+
+def test_an_injected_transport_replaces_the_network_and_the_wait_is_injected_too():
+    # Retry logic without a server: httpx's MockTransport answers 503 then the payload; no real sleep.
+    answers = iter([httpx.Response(503), httpx.Response(200, json={"refRates": [{"percentRate": 0}]})])
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return next(answers)
+
+    waits: list[float] = []
+    client = UpstreamClient(
+        "NY Fed", "https://markets.example", transport=httpx.MockTransport(handler), sleep=waits.append
+    )
+    with client:
+        body = client.get_json("/api/rates/secured/sofr/last/1.json")
+
+    assert body["refRates"][0]["percentRate"] == 0  # a zero rate is a value, not missing
+    assert seen == ["/api/rates/secured/sofr/last/1.json"] * 2
+    assert len(waits) == 1 and waits[0] > 0

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -212,13 +211,3 @@ class SchedulerService:
             misfire_grace_time=None,
             coalesce=True,
         )
-
-
-def calendar_from(fetch: Callable[[date, date, datetime], list[ScheduledAuction]]) -> AuctionCalendar:
-    """Adapt a plain function to the `AuctionCalendar` protocol."""
-
-    class _Calendar:
-        def scheduled(self, start: date, end: date, now: datetime) -> list[ScheduledAuction]:
-            return fetch(start, end, now)
-
-    return _Calendar()

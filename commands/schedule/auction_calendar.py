@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from commands.schedule.model import AuctionCalendar, ScheduledAuction
+from commands.schedule.model import ScheduledAuction
 from market.auctions.book import AuctionBook
 from market.auctions.flash import close_of
 from market.records import AuctionRecord, describe_tenor
@@ -39,7 +39,3 @@ def _scheduled(record: AuctionRecord) -> ScheduledAuction:
         closes_at=close_of(record),
         cusip=record.cusip or None,
     )
-
-
-def book_calendar(book: AuctionBook) -> AuctionCalendar:
-    return BookCalendar(book)

@@ -10,7 +10,6 @@ never zero-filled.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -302,6 +301,3 @@ def leverage_line(prices: pd.Series | None, as_of: date, contract: str = "TY") -
         return LeverageLine(contract, None, None, None, cushions)
     move = (float(history.iloc[-1]) / float(earlier.iloc[-1]) - 1) * 100
     return LeverageLine(contract, move, earlier.index[-1].date(), end.date(), cushions)
-
-
-ClosesProvider = Callable[[str], pd.Series]
