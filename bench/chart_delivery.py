@@ -40,6 +40,7 @@ from bench.common import (  # noqa: E402
     timed_ms,
 )
 from bot.demo.slack_workspace import RESPONSE_URL, SlackStandIn  # noqa: E402
+from bot.slack_message import message_payload
 from commands.dispatch import answer  # noqa: E402
 from tests.harness.bot_process import SIGNING_SECRET  # noqa: E402
 from tests.harness.signing import send_slash_command  # noqa: E402
@@ -105,7 +106,7 @@ def main() -> int:
 
                 what, floor_name = "chart delivered", "bare plot + 1 upload"
             else:
-                payload = reply.message_payload()
+                payload = message_payload(reply)
 
                 def floor(payload=payload) -> None:  # type: ignore[no-untyped-def]
                     WebhookClient(slack.response_url("floor")).send_dict(payload)

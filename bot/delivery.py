@@ -26,6 +26,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 
+from bot.slack_message import message_payload
 from charts.specs import ChartRequest
 from commands import blocks
 from commands.reply import Reply
@@ -136,10 +137,10 @@ class SlackDelivery:
         channel as files. An expired response_url is replaced by a private
         message to `user_id` in the channel.
         """
-        status, body = self._send_to_response_url(response_url, reply.message_payload())
+        status, body = self._send_to_response_url(response_url, message_payload(reply))
         if status == 400 and reply.blocks:
             logger.warning("Slack refused the answer's blocks (HTTP 400: %s); sending it as plain text", body)
-            status, body = self._send_to_response_url(response_url, _text_only(reply).message_payload())
+            status, body = self._send_to_response_url(response_url, message_payload(_text_only(reply)))
         if status in (404, 410):
             logger.warning("the reply link had expired (HTTP %s: %s); answering privately instead", status, body)
             return self._answer_privately(channel_id, user_id, reply)
@@ -153,7 +154,7 @@ class SlackDelivery:
             try:
                 self.upload_charts(channel_id, reply.charts)
             except ChartUploadError as error:
-                self._send_to_response_url(response_url, chart_refused_reply(error.reason).message_payload())
+                self._send_to_response_url(response_url, message_payload(chart_refused_reply(error.reason)))
         return True
 
     def post(self, channel_id: str, reply: Reply, thread_ts: str | None = None, post_key: str | None = None) -> str:

@@ -46,11 +46,3 @@ class Reply:
     def is_in_channel(self) -> bool:
         """Replies with charts go to the channel: files cannot be ephemeral."""
         return self.visibility is Visibility.IN_CHANNEL or bool(self.charts)
-
-    def message_payload(self) -> dict[str, Any]:
-        """The Slack message body (for response_url, chat.postMessage or --json)."""
-        payload: dict[str, Any] = {"text": self.text}
-        if self.blocks:
-            payload["blocks"] = list(self.blocks)
-        payload["response_type"] = Visibility.IN_CHANNEL.value if self.is_in_channel else Visibility.EPHEMERAL.value
-        return payload

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.demo.slack_workspace import block_problem
+from bot.slack_message import message_payload
 from charts.specs import LineChart
 from commands import blocks
 from commands.reply import Reply, Visibility
@@ -44,7 +45,7 @@ def test_more_than_50_blocks_keep_49_and_say_how_many_were_left_out():
 
 def test_replies_with_charts_go_to_the_channel():
     chart = LineChart(title="10Y", series=())
-    assert Reply(text="x").message_payload()["response_type"] == "ephemeral"
-    assert Reply(text="x", charts=(chart,)).message_payload()["response_type"] == "in_channel"
-    assert Reply(text="x", visibility=Visibility.IN_CHANNEL).message_payload()["response_type"] == "in_channel"
-    assert "blocks" not in Reply(text="x").message_payload()
+    assert message_payload(Reply(text="x"))["response_type"] == "ephemeral"
+    assert message_payload(Reply(text="x", charts=(chart,)))["response_type"] == "in_channel"
+    assert message_payload(Reply(text="x", visibility=Visibility.IN_CHANNEL))["response_type"] == "in_channel"
+    assert "blocks" not in message_payload(Reply(text="x"))

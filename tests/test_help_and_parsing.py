@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.demo.slack_workspace import block_problem
+from bot.slack_message import message_payload
 from commands.dispatch import answer
 from commands.reply import Outcome, Visibility
 
@@ -64,9 +65,9 @@ def test_unbalanced_quotes_are_a_usage_error_not_a_crash(registry, ctx):
 
 
 def test_post_flag_shares_in_channel_anywhere_in_the_text(registry, ctx):
-    assert answer("--post help", ctx, registry).message_payload()["response_type"] == "in_channel"
-    assert answer("help --post", ctx, registry).message_payload()["response_type"] == "in_channel"
-    assert answer("help", ctx, registry).message_payload()["response_type"] == "ephemeral"
+    assert message_payload(answer("--post help", ctx, registry))["response_type"] == "in_channel"
+    assert message_payload(answer("help --post", ctx, registry))["response_type"] == "in_channel"
+    assert message_payload(answer("help", ctx, registry))["response_type"] == "ephemeral"
 
 
 def test_renamed_slash_command_appears_in_help(registry, ctx):

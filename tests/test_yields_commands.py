@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
+from bot.slack_message import message_payload
 from commands.context import CommandContext
 from commands.dispatch import answer, build_registry
 from commands.registry import Registry
@@ -161,7 +162,7 @@ def test_bad_input_gets_a_short_usage_message_with_an_example(registry, text, me
 
 def test_every_block_fits_slack(registry):
     for text in ("yields", "yields 1m 2y 5y 10y 20y 30y", "curve"):
-        payload = ask(registry, text).message_payload()
+        payload = message_payload(ask(registry, text))
         assert len(payload["blocks"]) <= 50
         for block in payload["blocks"]:
             if block["type"] == "section":
