@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 from bot import __version__
 from bot.clock import Clock, ReplayClock, frozen_clock, parse_as_of, system_clock
 from bot.config import ConfigError, Settings, load_settings
 from bot.execution import execute
 from bot.logs import configure_logging
+from bot.slack_message import message_payload
 from bot.text_render import reply_as_text
 from bot.wiring import wire
 from commands.context import CommandContext
@@ -39,7 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:
         parser.error(str(error))
     try:
-        settings = load_settings()
+        # `serve` needs the Slack secrets: check them with everything else, so one run names every problem.
+        settings = load_settings(require_slack=args.command == "serve")
         if args.command == "serve":
             return serve(settings, clock)
         if args.command == "data":
@@ -50,8 +54,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_demo(args.speed, args.port)
         return ask(settings, clock, args.text, as_json=args.json, out_dir=args.out)
     except ConfigError as error:
-        print(f"deskbot: configuration error: {error}", file=sys.stderr)
+        print(configuration_error_text(error), file=sys.stderr)
         return EXIT_USAGE
+
+
+def configuration_error_text(error: ConfigError) -> str:
+    """One line for one problem; a numbered list when several settings need fixing."""
+    if len(error.problems) == 1:
+        return f"deskbot: configuration error: {error.problems[0]}"
+    listed = [f"  {number}. {problem}" for number, problem in enumerate(error.problems, start=1)]
+    return "\n".join([f"deskbot: configuration errors: {len(error.problems)} settings to fix", *listed])
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -123,10 +135,21 @@ def ask(settings: Settings, clock: Clock, text: str, *, as_json: bool, out_dir: 
     ctx = CommandContext(now=clock(), slash_command=settings.slash_command, short_commands=settings.short_command_map)
     reply, _ref = execute(text, ctx, wired.registry)
     stream = sys.stdout if reply.outcome is Outcome.OK else sys.stderr
-    shown = json.dumps(reply.message_payload(), indent=2, ensure_ascii=False) if as_json else reply_as_text(reply)
+    if as_json:  # the Slack message exactly as it would be sent, mrkdwn and all
+        shown = json.dumps(message_payload(reply), indent=2, ensure_ascii=False)
+    else:
+        shown = reply_as_text(reply, ansi=wants_ansi(stream))
     print(shown, file=stream)
     _write_charts(reply, out_dir)
     return {Outcome.OK: EXIT_OK, Outcome.USAGE_ERROR: EXIT_USAGE}.get(reply.outcome, EXIT_FAILED)
+
+
+def wants_ansi(stream: TextIO) -> bool:
+    """Bold as ANSI escapes only on a terminal, and not when NO_COLOR is set or TERM is dumb."""
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
 
 
 def _write_charts(reply: Reply, out_dir: Path | None) -> None:

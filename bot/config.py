@@ -1,7 +1,8 @@
 """Settings from the environment (and an optional `.env`).
 
-A bad setting must stop start-up with one line naming the variable, so
-validation errors are turned into `ConfigError` here.
+A bad setting must stop start-up with a line naming the variable and what it
+should be, so validation errors are turned into `ConfigError` here: one error
+listing every bad setting, so a newcomer fixes them all in one go.
 """
 
 from __future__ import annotations
@@ -17,7 +18,11 @@ from sqlalchemy.exc import ArgumentError
 
 
 class ConfigError(Exception):
-    """A setting is missing or malformed; the message names the variable."""
+    """Settings are missing or malformed; each problem names its variable and never shows a secret."""
+
+    def __init__(self, *problems: str) -> None:
+        self.problems: tuple[str, ...] = problems or ("the configuration is invalid",)
+        super().__init__("; ".join(self.problems))
 
 
 def _default_data_dir() -> Path:
@@ -32,8 +37,8 @@ def _check_http_url(value: str) -> str:
     return value
 
 
-class Settings(BaseSettings):
-    """Every setting deskbot reads, under the environment variable's own name."""
+class SlackCredentials(BaseSettings):
+    """The Slack secrets, readable on their own: they are checked even when other settings are bad."""
 
     model_config = SettingsConfigDict(
         env_file=".env",
@@ -46,6 +51,28 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
     slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
+
+    def slack_problems(self) -> list[str]:
+        """What stops `serve`: each missing or malformed Slack secret, named but never shown."""
+        problems: list[str] = []
+        token = _secret(self.slack_bot_token)
+        if not token:
+            problems.append("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) from your Slack app.")
+        elif not token.startswith("xoxb-"):
+            problems.append("SLACK_BOT_TOKEN is malformed: a bot token starts with xoxb-.")
+        if not _secret(self.slack_signing_secret):
+            problems.append(
+                "SLACK_SIGNING_SECRET is not set: copy the Signing Secret from your Slack app's Basic Information."
+            )
+        app_token = _secret(self.slack_app_token)
+        if app_token and not app_token.startswith("xapp-"):
+            problems.append("SLACK_APP_TOKEN is malformed: an app-level token starts with xapp-.")
+        return problems
+
+
+class Settings(SlackCredentials):
+    """Every setting deskbot reads, under the environment variable's own name (Slack's in `SlackCredentials`)."""
+
     slack_api_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_URL")
     slash_command: str = Field("/deskbot", validation_alias="DESKBOT_SLASH_COMMAND")
     port: int = Field(3000, ge=1, le=65535, validation_alias="PORT")
@@ -154,21 +181,11 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.data_dir / 'deskbot.sqlite3'}"
 
     def require_slack(self) -> tuple[str, str]:
-        """The bot token and signing secret that `serve` cannot run without."""
-        token = _secret(self.slack_bot_token)
-        secret = _secret(self.slack_signing_secret)
-        if not token:
-            raise ConfigError("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) from your Slack app.")
-        if not token.startswith("xoxb-"):
-            raise ConfigError("SLACK_BOT_TOKEN is malformed: a bot token starts with xoxb-.")
-        if not secret:
-            raise ConfigError(
-                "SLACK_SIGNING_SECRET is not set: copy the Signing Secret from your Slack app's Basic Information."
-            )
-        app_token = _secret(self.slack_app_token)
-        if app_token and not app_token.startswith("xapp-"):
-            raise ConfigError("SLACK_APP_TOKEN is malformed: an app-level token starts with xapp-.")
-        return token, secret
+        """The bot token and signing secret that `serve` cannot run without (every problem at once)."""
+        problems = self.slack_problems()
+        if problems:
+            raise ConfigError(*problems)
+        return _secret(self.slack_bot_token), _secret(self.slack_signing_secret)
 
     def secrets(self) -> list[str]:
         """Every secret value, for scrubbing from logs."""
@@ -212,12 +229,31 @@ def normalise_database_url(value: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def load_settings(env_file: str | Path | None = ".env") -> Settings:
-    """Read settings, turning the first validation error into a `ConfigError`."""
+def load_settings(env_file: str | Path | None = ".env", *, require_slack: bool = False) -> Settings:
+    """Read settings; every bad one (and, with `require_slack`, every missing Slack secret) in one `ConfigError`."""
+    problems: list[str] = []
+    settings: Settings | None = None
     try:
-        return Settings(_env_file=env_file)  # type: ignore[call-arg]
+        settings = Settings(_env_file=env_file)  # type: ignore[call-arg]
     except ValidationError as error:
-        first = error.errors()[0]
-        name = str(first["loc"][0]) if first["loc"] else "configuration"
-        message = first["msg"].removeprefix("Value error, ")
-        raise ConfigError(f"{name}: {message[:1].lower()}{message[1:]}") from None
+        problems.extend(validation_problems(error))
+    if require_slack:
+        # Read on their own when other settings are bad (string secrets always validate), and listed first.
+        credentials = settings if settings is not None else SlackCredentials(_env_file=env_file)  # type: ignore[call-arg]
+        problems[:0] = credentials.slack_problems()
+    if problems or settings is None:
+        raise ConfigError(*problems)
+    return settings
+
+
+def validation_problems(error: ValidationError) -> list[str]:
+    """One line per bad variable, e.g. `PORT: input should be a valid integer, …`.
+
+    Pydantic's copy of the input is left out; only our own validators quote a value, never a secret's.
+    """
+    problems: dict[str, str] = {}
+    for item in error.errors(include_input=False, include_url=False):
+        name = str(item["loc"][0]) if item["loc"] else "configuration"
+        message = item["msg"].removeprefix("Value error, ")
+        problems.setdefault(name, f"{name}: {message[:1].lower()}{message[1:]}")
+    return list(problems.values())

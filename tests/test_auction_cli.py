@@ -17,7 +17,7 @@ def test_a_past_thirty_year_result_offline(tmp_path, upstream):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "30-year auction 2025-04-10: in line"
-    assert "high yield *4.813%* · bid-to-cover *2.43x* · dealers *12.3%*" in lines[2]
+    assert "⚪ high yield 4.813% · bid-to-cover 2.43x · dealers 12.3%" in lines[2]
     assert lines[-1].startswith("Source: Treasury Fiscal Data · auction 2025-04-10")
     assert upstream.requests == []
 
@@ -50,7 +50,7 @@ def test_the_calendar_for_a_past_monday(tmp_path, upstream):
     assert result.stdout.splitlines()[:3] == [
         "Treasury auctions from 2025-04-07",
         "=================================",
-        "*Tue 2025-04-08*",
+        "Tue 2025-04-08",
     ]
     assert "• 1:00 pm ET — 30-year (29-Year 10-Month) · 912810UG1 · reopening · $22.0bn" in result.stdout
     assert upstream.requests == []
@@ -62,5 +62,5 @@ def test_bad_auction_text_gets_the_usage_and_exit_code_2(tmp_path, upstream):
     )
 
     assert result.returncode == 2
-    assert result.stderr.splitlines()[0] == ":warning: `wi=` must be a number (got `4,46`)."
+    assert result.stderr.splitlines()[0] == "⚠️ wi= must be a number (got 4,46)."
     assert "Traceback" not in result.stderr

@@ -30,7 +30,7 @@ def test_curve_between_two_dates_works_offline_and_writes_its_chart(tmp_path):
     result = run_deskbot("ask", "/deskbot curve 2025-04-09 vs 2025-04-02", "--out", str(out), env=env, cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr
-    assert "*2y 0 bp, 10y +14 bp, 30y +18 bp since 2025-04-02*" in result.stdout
+    assert "2y 0 bp, 10y +14 bp, 30y +18 bp since 2025-04-02" in result.stdout
     assert (out / "curve_2025-04-09_2025-04-02.png").read_bytes().startswith(PNG_SIGNATURE)
 
 

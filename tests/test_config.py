@@ -107,3 +107,50 @@ def test_secrets_do_not_show_in_the_settings_repr(monkeypatch):
     assert "xoxb-very-secret-value" not in repr(settings)
     assert "abcdefabcdefabcdefabcdefabcdefab" not in repr(settings)
     assert sorted(settings.secrets()) == ["abcdefabcdefabcdefabcdefabcdefab", "xoxb-very-secret-value"]
+
+
+def test_every_malformed_setting_is_named_not_just_the_first(monkeypatch):
+    monkeypatch.setenv("PORT", "abc")
+    monkeypatch.setenv("DESKBOT_NYFED_URL", "ftp://markets.newyorkfed.org")
+    monkeypatch.setenv("DESKBOT_LOG_LEVEL", "chatty")
+    with pytest.raises(ConfigError) as raised:
+        load_settings()
+    assert [problem.split(":")[0] for problem in raised.value.problems] == [
+        "PORT",
+        "DESKBOT_LOG_LEVEL",
+        "DESKBOT_NYFED_URL",
+    ]
+    assert str(raised.value) == "; ".join(raised.value.problems)
+
+
+def test_one_line_per_setting_even_when_pydantic_finds_several_faults_in_it(monkeypatch):
+    monkeypatch.setenv("DESKBOT_DATABASE_URL", "mysql://db/deskbot")
+    with pytest.raises(ConfigError) as raised:
+        load_settings()
+    assert raised.value.problems == ("DESKBOT_DATABASE_URL: must be an SQLite or PostgreSQL URL (got driver 'mysql')",)
+
+
+def test_serve_settings_list_the_missing_slack_secrets_with_the_bad_settings(monkeypatch):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xapp-the-app-token-by-mistake")
+    monkeypatch.setenv("PORT", "70000")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(require_slack=True)
+    assert raised.value.problems == (
+        "SLACK_BOT_TOKEN is malformed: a bot token starts with xoxb-.",
+        "SLACK_SIGNING_SECRET is not set: copy the Signing Secret from your Slack app's Basic Information.",
+        "PORT: input should be less than or equal to 65535",
+    )
+    assert "xapp-the-app-token-by-mistake" not in str(raised.value)
+
+
+def test_require_slack_names_every_missing_secret(monkeypatch):
+    with pytest.raises(ConfigError) as raised:
+        load_settings().require_slack()
+    assert [problem.split(" ")[0] for problem in raised.value.problems] == ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]
+
+
+def test_good_serve_settings_load(monkeypatch):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    settings = load_settings(require_slack=True)
+    assert settings.require_slack() == ("xoxb-1", "s")

@@ -301,7 +301,7 @@ def test_deskbot_ask_funding_basis_and_calc_offline(tmp_path):
     gauge = run_deskbot("ask", "/basis", "--as-of", "2025-04-09", "--out", str(tmp_path / "out"), cwd=tmp_path)
     assert gauge.returncode == 0, gauge.stderr
     # The shipped yields history supplies the rates component.
-    assert "Stress 83/100" in gauge.stdout and "*Rates* (weight 25%)" in gauge.stdout
+    assert "Stress 83/100" in gauge.stdout and "Rates (weight 25%)" in gauge.stdout
     assert "30y 3-day move 4.72% (3-day +31 bp)" in gauge.stdout
     assert "basis/swap-spread complex" in gauge.stdout
 
@@ -311,4 +311,4 @@ def test_deskbot_ask_funding_basis_and_calc_offline(tmp_path):
 
     bad = run_deskbot("ask", "/basis calc TY 110-99 4.25 2032-11-15 99-08", cwd=tmp_path)
     assert bad.returncode == 2
-    assert "`110-99`: the 32nds must be 00-31" in bad.stderr and "Traceback" not in bad.stderr
+    assert "110-99: the 32nds must be 00-31" in bad.stderr and "Traceback" not in bad.stderr
