@@ -11,6 +11,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.clock import Clock
 from commands.services import Services
+from market.calendar import is_business_day
 from market.tz import DESK_TZ
 
 logger = logging.getLogger(__name__)
@@ -31,11 +32,16 @@ def start_data_refresh(services: Services, clock: Clock) -> BackgroundScheduler 
         except Exception:  # a refresh must never take the bot down
             logger.exception("par curve refresh failed unexpectedly")
 
+    def refresh_curve_after_the_close() -> None:
+        # Treasury publishes on bond-market business days only (SIFMA: Good Friday, Columbus Day are closed).
+        if is_business_day(clock().astimezone(DESK_TZ).date()):
+            refresh_curve()
+
     scheduler = BackgroundScheduler(timezone=DESK_TZ)
     for at in CURVE_REFRESH_TIMES:
         hour, minute = at.split(":")
         scheduler.add_job(
-            refresh_curve,
+            refresh_curve_after_the_close,
             CronTrigger(day_of_week="mon-fri", hour=int(hour), minute=int(minute), timezone=DESK_TZ),
             id=f"refresh-par-curve-{at}",
             coalesce=True,

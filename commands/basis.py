@@ -16,6 +16,7 @@ from commands.registry import Command, CommandArgs, UsageError
 from commands.reply import Reply
 from market.analytics import basis as calc
 from market.analytics.stress import GROUP_WEIGHTS, Component, Gauge, LeverageLine, traffic_light
+from market.calendar import business_days_after
 from market.funding.book import FundingBook
 from market.funding.gauge import gauge, positioning_table, published_positions
 from market.sources.cftc import TREASURY_CONTRACTS
@@ -252,7 +253,7 @@ def calc_reply(book: FundingBook, ctx: CommandContext, command: Command, words: 
         )
     contract_text, futures_text, coupon_text, maturity_text, bond_text = options.positionals
     trade_date = today(ctx)
-    settle = calc.business_days_after(trade_date, 1)
+    settle = business_days_after(trade_date, 1)
     try:
         futures = calc.parse_price(futures_text)
         bond = calc.parse_price(bond_text)

@@ -34,6 +34,15 @@ def is_business_day(day: date) -> bool:
     return day in _business_days_of_year(day.year)
 
 
+def business_days_after(day: date, count: int) -> date:
+    """The `count`-th business day after `day` (T+1 settlement, the 3rd business day of a month)."""
+    while count > 0:
+        day += timedelta(days=1)
+        if is_business_day(day):
+            count -= 1
+    return day
+
+
 def previous_business_day(day: date) -> date:
     """The last business day strictly before `day`."""
     candidate = day - timedelta(days=1)

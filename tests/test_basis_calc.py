@@ -16,6 +16,7 @@ from market.analytics.basis import (
     parse_contract,
     parse_price,
 )
+from market.calendar import business_days_after
 
 # CME Group, "Calculating U.S. Treasury Futures Conversion Factors" (2009): the worked factors for one
 # deliverable of each contract, as also quoted in a public BondFutureModel test suite
@@ -141,6 +142,14 @@ def test_contracts_and_delivery_days():
     assert parse_contract("TY", date(2025, 6, 30)) == ("TY", date(2025, 9, 1))  # June's last delivery day passed
     assert last_delivery_day("TY", 2025, 6) == date(2025, 6, 30)
     assert last_delivery_day("FV", 2025, 6) == date(2025, 7, 3)
+    # The 3rd business day of January 2026 skips New Year's Day, not only the weekend.
+    assert last_delivery_day("FV", 2025, 12) == date(2026, 1, 6)
+
+
+def test_settlement_skips_bond_market_holidays():
+    # Traded on Thursday 3 July 2025: T+1 is Monday 7 July (Independence Day, then the weekend).
+    assert business_days_after(date(2025, 7, 3), 1) == date(2025, 7, 7)
+    assert business_days_after(date(2025, 4, 17), 1) == date(2025, 4, 21)  # SIFMA closes Good Friday
     with pytest.raises(BasisInputError):
         parse_contract("ZZ", date(2025, 4, 10))
 

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from market.calendar import business_days_after, is_business_day
+
 # Contract → how CME rounds the months beyond whole years ("month" or "quarter").
 CONTRACTS: dict[str, str] = {"TU": "month", "Z3N": "month", "FV": "month", "TY": "quarter", "TN": "quarter"}
 CONTRACTS.update({"US": "quarter", "WN": "quarter", "UB": "quarter"})
@@ -133,18 +135,10 @@ def conversion_factor(contract: str, coupon_pct: float, maturity: date, delivery
     return round(a * (coupon / 2 + c + d) - b, 4)
 
 
-def business_days_after(day: date, count: int) -> date:
-    """The `count`-th weekday after `day`."""
-    while count > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            count -= 1
-    return day
-
-
 def last_business_day(year: int, month: int) -> date:
+    """The month's last bond-market business day (SIFMA holidays skipped, not only weekends)."""
     day = date(year, month, calendar.monthrange(year, month)[1])
-    while day.weekday() >= 5:
+    while not is_business_day(day):
         day -= timedelta(days=1)
     return day
 
