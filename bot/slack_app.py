@@ -52,7 +52,9 @@ def create_app(settings: Settings, client: WebClient, registry: Registry, comman
     except (SlackClientError, OSError) as error:
         raise ConfigError(f"SLACK_API_URL: Slack could not be reached at {settings.slack_api_url} ({error})") from None
     short_commands = {name: sub for name, sub in settings.short_command_map.items() if registry.get(sub)}
-    handler = SlashCommandHandler(registry, SlackDelivery(client), command_log, clock, short_commands)
+    handler = SlashCommandHandler(
+        registry, SlackDelivery(client), command_log, clock, short_commands, settings.slash_command
+    )
     app.use(remember_response_url)  # scrubbed from every log line while the command is answered
     for name in (settings.slash_command, *short_commands):
         app.command(name)(ack=_acknowledge, lazy=[handler])
@@ -85,9 +87,11 @@ class SlashCommandHandler:
         command_log: CommandLog,
         clock: Clock,
         short_commands: dict[str, str] | None = None,
+        main_command: str = "/deskbot",
     ) -> None:
         self._registry = registry
         self._short_commands = short_commands or {}
+        self._main_command = main_command
         self._delivery = delivery
         self._command_log = command_log
         self._clock = clock
@@ -102,6 +106,7 @@ class SlashCommandHandler:
             user_id=command.get("user_id"),
             channel_id=command.get("channel_id"),
             short_commands=self._short_commands,
+            main_command=self._main_command,
         )
         reply, ref = execute(text, ctx, self._registry)
         delivered = self._delivery.respond(command["response_url"], reply, ctx.channel_id, ctx.user_id)

@@ -25,6 +25,18 @@ class CommandContext:
     channel_id: str | None = None
     # Short slash commands of their own (`/yields` → `yields`), as configured.
     short_commands: Mapping[str, str] = field(default_factory=dict)
+    # The app's own slash command, for commands shown while a short one was typed.
+    main_command: str = "/deskbot"
     # A scheduled post rather than a person: it may wait for data to appear (a result flash
     # watching from the close); a person asking gets an answer now.
     scheduled: bool = False
+
+    def typed(self, text: str) -> str:
+        """`auction next` as the asker types it here: `/auction next` under `/auction`, else `/deskbot auction next`."""
+        name, _, rest = text.partition(" ")
+        short = {slash.lower(): sub for slash, sub in self.short_commands.items()}
+        typed_under = short.get(self.slash_command.lower())
+        if typed_under == name:
+            return f"{self.slash_command} {rest}".rstrip()
+        slash = self.main_command if typed_under is not None else self.slash_command
+        return f"{slash} {text}".rstrip()

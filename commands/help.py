@@ -35,7 +35,7 @@ def help_command(registry: Registry) -> Command:
 
 def overview(registry: Registry, ctx: CommandContext) -> Reply:
     """One line per command: how to type it and what it answers."""
-    lines = [f"`{command.usage_line(ctx.slash_command)}` — {command.summary}" for command in registry]
+    lines = [f"`{ctx.typed(command.usage)}` — {command.summary}" for command in registry]
     title = "deskbot: Treasury desk commands"
     text = "\n".join([title, *lines, SHARING_NOTE])
     return Reply(
@@ -46,30 +46,30 @@ def overview(registry: Registry, ctx: CommandContext) -> Reply:
 
 def command_help(command: Command, ctx: CommandContext) -> Reply:
     """A command's usage, what it does and examples."""
-    body = [f"*Usage:* `{command.usage_line(ctx.slash_command)}`", command.summary]
+    body = [f"*Usage:* `{ctx.typed(command.usage)}`", command.summary]
     if command.details:
         body.append(command.details)
     if command.examples:
         body.append("*Examples:*")
-        body.extend(f"• `{ctx.slash_command} {example}`" for example in command.examples)
+        body.extend(f"• `{ctx.typed(example)}`" for example in command.examples)
     text = "\n".join(body)
     return Reply(
-        text=blocks.fallback(f"{ctx.slash_command} {command.name}\n{text}"),
-        blocks=blocks.fit([blocks.header(f"{ctx.slash_command} {command.name}"), *blocks.sections(text)]),
+        text=blocks.fallback(f"{ctx.typed(command.name)}\n{text}"),
+        blocks=blocks.fit([blocks.header(ctx.typed(command.name)), *blocks.sections(text)]),
     )
 
 
 def usage_reply(error: UsageError, ctx: CommandContext) -> Reply:
     """The short, private answer to text the bot could not understand."""
     if error.command is not None:
-        hint = f"Usage: `{error.command.usage_line(ctx.slash_command)}`"
+        hint = f"Usage: `{ctx.typed(error.command.usage)}`"
         example = next((e for e in error.command.examples if " " in e), None) or next(
             iter(error.command.examples), None
         )
         if example:
-            hint += f"\nFor example: `{ctx.slash_command} {example}`"
+            hint += f"\nFor example: `{ctx.typed(example)}`"
     else:
-        hint = f"Type `{ctx.slash_command} help` to see every command."
+        hint = f"Type `{ctx.typed('help')}` to see every command."
     text = f":warning: {error.message}\n{hint}"
     return Reply(
         text=blocks.fallback(text),

@@ -45,10 +45,6 @@ class Command:
     examples: tuple[str, ...] = ()
     aliases: tuple[str, ...] = field(default=())
 
-    def usage_line(self, slash_command: str) -> str:
-        """`/deskbot name args`, as a user would type it."""
-        return f"{slash_command} {self.usage}".rstrip()
-
 
 @dataclass(frozen=True)
 class Invocation:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from bot.demo.slack_workspace import block_problem
 from bot.slack_message import message_payload
-from commands.dispatch import answer
+from commands.context import DESK_TZ, CommandContext
+from commands.dispatch import answer, build_registry
 from commands.reply import Outcome, Visibility
+from commands.services import Services
+from market.auctions.book import AuctionBook
+from tests.auction_support import sqlite_store
 
 
 def test_help_lists_every_registered_command(registry, ctx):
@@ -17,8 +22,8 @@ def test_help_lists_every_registered_command(registry, ctx):
     names = [command.name for command in registry]
     assert names  # the registry is never empty: help itself is a command
     for command in registry:
-        assert command.usage_line("/deskbot") in shown
-        assert command.usage_line("/deskbot") in reply.text
+        assert f"/deskbot {command.usage}" in shown
+        assert f"/deskbot {command.usage}" in reply.text
     assert reply.outcome is Outcome.OK
     assert reply.visibility is Visibility.EPHEMERAL
     assert block_problem(list(reply.blocks)) is None
@@ -75,3 +80,21 @@ def test_renamed_slash_command_appears_in_help(registry, ctx):
 
     reply = answer("/rates help", replace(ctx, slash_command="/rates"), registry)
     assert "`/rates help [command]`" in reply.text
+
+
+def test_a_short_command_shows_its_usage_and_example_as_typed_under_it(tmp_path):
+    # Typed as `/auction 99y`: the usage and the example must read `/auction …`, and the example must work.
+    store = sqlite_store(tmp_path)
+    registry = build_registry(Services(store=store, auctions=AuctionBook(store)))
+    ctx = CommandContext(
+        now=datetime(2025, 4, 9, 13, 5, tzinfo=DESK_TZ),
+        slash_command="/auction",
+        short_commands={"/auction": "auction"},
+    )
+    reply = answer("/auction 99y", ctx, registry)
+
+    assert "Usage: `/auction <next|tenor|CUSIP> [YYYY-MM-DD] [history] [wi=YIELD]`" in reply.text
+    assert "For example: `/auction next`" in reply.text
+    assert "/auction auction" not in reply.text
+    help_reply = answer("/auction help", ctx, registry)
+    assert "`/auction next`" in help_reply.text and "/auction auction" not in help_reply.text
