@@ -9,7 +9,7 @@ from commands.context import CommandContext
 from commands.formatting import day_label, ordinal, signed_bp, usd_bn
 from commands.options import not_in_future, parse_date, split_options
 from commands.registry import Command, CommandArgs, UsageError
-from commands.reply import Reply
+from commands.reply import Reply, titled_reply
 from commands.services import BriefingServices
 from market.analytics.alerts import Alert, AlertKind, FundingReadings, evaluate_alerts
 from market.funding.book import FundingBook
@@ -78,12 +78,8 @@ def alerts_command(services: BriefingServices) -> Command:
         day = not_in_future(parse_date(options.positionals[0], command), ctx, command)
         title = f"Alerts — {day_label(day)}"
         lines = [f":rotating_light: {alert_text(alert)}" for alert in fired_alerts(services, day)]
-        body = "\n".join(lines or ["No alert condition met."])
         footer = "Thresholds are set in the bot's configuration · times ET"
-        return Reply(
-            text=blocks.fallback("\n".join([title, body, footer])),
-            blocks=blocks.fit([blocks.header(title), *blocks.sections(body), blocks.context(footer)]),
-        )
+        return titled_reply(title, lines or ["No alert condition met."], footer)
 
     command = Command(
         name="alerts",

@@ -19,7 +19,7 @@ from commands.curve import compare
 from commands.formatting import clock_et, cover, day_label, share, signed_bp, usd_from_dollars
 from commands.options import not_in_future, parse_date, split_options
 from commands.registry import Command, CommandArgs, UsageError
-from commands.reply import Reply
+from commands.reply import Reply, titled_reply
 from commands.services import BriefingServices
 from commands.yield_data import pick_close
 from commands.yields import curve_digest
@@ -100,15 +100,6 @@ def _yields_lines(services: BriefingServices, day: date, ctx: CommandContext, co
     return [f"*Curve at the close of {close.day.date().isoformat()}*", *curve_digest(services.yields, close.day)]
 
 
-def _reply(title: str, lines: list[str], footer: str, charts: tuple[ChartRequest, ...] = ()) -> Reply:
-    body = "\n".join(lines)
-    return Reply(
-        text=blocks.fallback("\n".join([title, body, footer])),
-        blocks=blocks.fit([blocks.header(title), *blocks.sections(body), blocks.context(footer)]),
-        charts=charts,
-    )
-
-
 def _need_auctions(services: BriefingServices, command: Command) -> AuctionBook:
     if services.auctions is None:
         raise UsageError("Auction data is not available in this version.", command)
@@ -128,7 +119,7 @@ def _preview(services: BriefingServices) -> Command:
         title = f"Tomorrow: {describe_tenor(tenor)} auction, {day_label(day)}"
         lines = [f"*{_offering(record)}*", f"*The last {RECENT_AUCTIONS} {tenor} auctions:*"]
         lines += _recent_lines(book, tenor, day)
-        return _reply(title, lines, "Source: TreasuryDirect / Fiscal Data auction history · times ET")
+        return titled_reply(title, lines, "Source: TreasuryDirect / Fiscal Data auction history · times ET")
 
     command = Command(
         name="preview",
@@ -157,7 +148,7 @@ def _briefing(services: BriefingServices) -> Command:
         if series:
             charts = (history_chart(series, tenor, book.policy.dealer_flag_pct),)
         footer = "Sources: auction history (TreasuryDirect, Fiscal Data) · Treasury par curve · NY Fed, CFTC · ET"
-        return _reply(title, lines, footer, charts)
+        return titled_reply(title, lines, footer, charts)
 
     command = Command(
         name="briefing",
@@ -237,7 +228,7 @@ def _summary(services: BriefingServices) -> Command:
         if services.yields is not None:
             charts = _summary_chart(services.yields, start, day, ctx, command)
         footer = "Sources: Treasury par curve · auction history · NY Fed, FRED, CFTC · times ET"
-        return _reply(title, lines, footer, charts)
+        return titled_reply(title, lines, footer, charts)
 
     command = Command(
         name="summary",

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from charts.specs import ChartRequest
+from commands import blocks
 
 
 class Visibility(StrEnum):
@@ -46,3 +47,13 @@ class Reply:
     def is_in_channel(self) -> bool:
         """Replies with charts go to the channel: files cannot be ephemeral."""
         return self.visibility is Visibility.IN_CHANNEL or bool(self.charts)
+
+
+def titled_reply(title: str, lines: list[str], footer: str, charts: tuple[ChartRequest, ...] = ()) -> Reply:
+    """A header, the lines, and a footer with the source: the shape of most answers and posts."""
+    body = "\n".join(lines)
+    return Reply(
+        text=blocks.fallback("\n".join([title, body, footer])),
+        blocks=blocks.fit([blocks.header(title), *blocks.sections(body), blocks.context(footer)]),
+        charts=charts,
+    )
