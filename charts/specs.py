@@ -19,6 +19,8 @@ class Series:
     # Draw on a second y axis on the right (e.g. $bn under a rate in %).
     right_axis: bool = False
     style: str = "line"  # "line", "step" or "bar"
+    # The headline series (e.g. the composite over its groups): drawn thicker, in the first colour.
+    emphasis: bool = False
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,24 @@ class Shade:
     start: date
     end: date
     label: str
+
+
+@dataclass(frozen=True)
+class Event:
+    """A named day marked by a vertical line (e.g. an episode of stress), when it falls in the chart's span."""
+
+    day: date
+    label: str
+
+
+@dataclass(frozen=True)
+class Callout:
+    """One point singled out and labelled (e.g. today's reading)."""
+
+    day: date
+    value: float
+    label: str
+    right_axis: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,6 +68,15 @@ class Threshold:
 
 
 @dataclass(frozen=True)
+class Zone:
+    """A horizontal range of the left axis tinted and named (e.g. a traffic light's yellow, 75-90)."""
+
+    low: float
+    high: float
+    label: str
+
+
+@dataclass(frozen=True)
 class LineChart:
     """A time-series chart, one line per series, with optional shading, bands and thresholds."""
 
@@ -64,6 +93,11 @@ class LineChart:
     right_y_label: str = ""
     # The right axis reaches at least this high, so small amounts (e.g. $0.1bn) look small.
     right_y_min_top: float | None = None
+    events: tuple[Event, ...] = ()
+    callouts: tuple[Callout, ...] = ()
+    zones: tuple[Zone, ...] = ()
+    # Fixed limits of the left axis (e.g. 0-100 for a score); from the data when None.
+    y_range: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +130,7 @@ class Panel:
     """One stacked panel of a `PanelChart`: its own y axis, lines (or bars) and thresholds."""
 
     series: tuple[CategorySeries, ...]
+    # What the panel shows and its unit, e.g. "Bid-to-cover (x)".
     y_label: str = ""
     thresholds: tuple[Threshold, ...] = ()
     style: str = "line"  # "line" or "bar"
@@ -114,6 +149,8 @@ class PanelChart:
     source_note: str = ""
     # The category to highlight (e.g. the auction just announced), or None.
     highlight: int | None = None
+    # The day of each category (e.g. each auction's date): the panels are then drawn on a date axis.
+    dates: tuple[date, ...] = ()
 
 
 # Every kind of chart a reply can carry.

@@ -87,9 +87,12 @@ def test_history_charts_the_last_auctions_with_the_dealer_flag_line(services):
     (chart,) = reply.charts
     assert isinstance(chart, PanelChart)
     assert chart.categories[0] == "2023-11-08" and chart.categories[-1] == "2025-04-09"
-    assert [panel.y_label for panel in chart.panels] == ["bid-to-cover (x)", "% of competitive"]
-    assert chart.panels[1].thresholds[0].value == 40.0
-    dealers = chart.panels[1].series[0]
+    # Fiscal Data has no median yield and no WI was given: no tail panel, and the title says which are drawn.
+    assert chart.title == "10-year auctions, 8 Nov 2023 – 9 Apr 2025: high yield, bid-to-cover, bidder shares"
+    assert [panel.y_label for panel in chart.panels] == ["High yield (%)", "Bid-to-cover (x)", "Bidders (%)"]
+    assert chart.panels[0].series[0].values[-1] == 4.435
+    assert chart.panels[2].thresholds[0].value == 40.0
+    dealers = chart.panels[2].series[0]
     assert dealers.label == "Dealers" and round(dealers.values[-1], 1) == 10.7
     assert render_png(chart).startswith(b"\x89PNG")
 
@@ -214,7 +217,8 @@ def test_history_with_wi_draws_the_latest_tail(services):
     reply = ask(services, "auction 30y history wi=4.79")
     assert "Tail vs WI on 2025-04-10: +2.3 bp (WI 4.790% as given)." in reply.text
     (chart,) = reply.charts
-    tail = chart.panels[-1].series[0]
+    (tails,) = [panel for panel in chart.panels if panel.y_label == "Tail (bp)"]
+    tail = tails.series[0]
     assert tail.label == "Tail vs WI" and tail.values[-1] == 2.3 and set(tail.values[:-1]) == {None}
 
 

@@ -122,7 +122,8 @@ def test_the_flash_with_a_wi_yield_draws_the_tail_against_its_flag_line(tmp_path
         ":red_circle: high yield *4.769%* · bid-to-cover *2.24x* · dealers *24.7%* · indirects *60.1%* · directs 15.2%",
         "Tail vs WI: *+5.3 bp* (tailed; WI 4.716% as given).",
     ]
-    tails = reply.charts[0].panels[-1]
+    (tails,) = [panel for panel in reply.charts[0].panels if panel.y_label == "Tail (bp)"]
     assert [series.label for series in tails.series] == ["Tail vs WI", "High − median"]
+    assert tails.series[1].values[-1] is None  # one bar per auction: the tail vs WI where the WI is known
     assert tails.series[0].values[-1] == 5.3
     assert [(line.value, line.label) for line in tails.thresholds] == [(2.0, "tail flag 2 bp")]

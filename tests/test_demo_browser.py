@@ -58,6 +58,12 @@ def _screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     page.screenshot(path=str(ARTIFACTS / name))
 
 
+def _wait_until_drawn(image) -> None:  # type: ignore[no-untyped-def]
+    """Until the browser has loaded and decoded the chart's PNG (a broken image has no natural width)."""
+    image.wait_for(state="visible", timeout=30_000)
+    image.page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+
+
 def test_typing_yields_30y_shows_the_answer_and_its_chart(page):
     page.wait_for_selector(".channel.active:has-text('rates-desk')")
 
@@ -70,6 +76,10 @@ def test_typing_yields_30y_shows_the_answer_and_its_chart(page):
     assert "30y Treasury — close 2025-04-08 (Tue)" in text  # at noon on 04-09 the latest close is 04-08's
     assert "30y 4.71%" in text
     _screenshot(page, "demo-rates-desk-yields-30y.png")
+    chart = page.locator("#messages img.chart").last
+    _wait_until_drawn(chart)
+    assert chart.get_attribute("alt").startswith("30y Treasury yield, ")  # the chart's title, with its dates
+    chart.screenshot(path=str(ARTIFACTS / "demo-yields-30y-chart.png"))
 
 
 def test_help_is_only_visible_to_the_asker(page):
@@ -93,3 +103,22 @@ def test_the_10y_briefing_and_its_flash_in_the_thread_appear_in_auctions(page):
     page.wait_for_selector("#messages > .msg:has-text('details in the thread')", timeout=30_000)
     assert page.locator(".thread img.chart").count() >= 1
     _screenshot(page, "demo-auctions-10y-briefing-and-flash.png")
+
+
+def test_typing_auction_10y_history_shows_its_chart(page):
+    """After the 10y of 2025-04-09 has printed (the test above waits for its flash)."""
+    page.click(".channel:has-text('rates-desk')")
+    page.fill("#input", "/auction 10y history")
+    page.press("#input", "Enter")
+
+    chart = page.locator("#messages img.chart[alt^='10-year auctions, ']").last
+    _wait_until_drawn(chart)
+    text = page.inner_text("#messages")
+    assert "10-year auctions: last 18 through 2025-04-09" in text
+    assert chart.get_attribute("alt") == (
+        "10-year auctions, 8 Nov 2023 – 9 Apr 2025: high yield, bid-to-cover, bidder shares"
+    )
+    assert chart.evaluate("img => img.naturalWidth") == 960
+    chart.scroll_into_view_if_needed()
+    _screenshot(page, "demo-rates-desk-auction-10y-history.png")
+    chart.screenshot(path=str(ARTIFACTS / "demo-auction-10y-history-chart.png"))
