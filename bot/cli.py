@@ -7,12 +7,12 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TextIO
 
 from bot import __version__
-from bot.clock import Clock, ReplayClock, frozen_clock, parse_as_of, system_clock
+from bot.clock import Clock, ReplayClock, frozen_clock, is_bare_date, parse_as_of, system_clock
 from bot.config import ConfigError, Settings, load_settings
 from bot.execution import execute
 from bot.logs import configure_logging
@@ -21,6 +21,7 @@ from bot.text_render import reply_as_text
 from bot.wiring import wire
 from commands.context import CommandContext
 from commands.reply import Outcome, Reply
+from market.publication import day_complete_at
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -32,13 +33,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         clock: Clock = system_clock
+        close_of: date | None = None
         as_of = getattr(args, "as_of", None)
         if as_of and args.command == "serve":
             # A running bot keeps time: the clock starts at --as-of and runs at --speed.
             started = datetime.fromtimestamp(args.started_at, UTC) if args.started_at else None
-            clock = ReplayClock(parse_as_of(as_of), args.speed, started_at=started)
+            until = parse_as_of(args.until) if args.until else None
+            clock = ReplayClock(parse_as_of(as_of), args.speed, started_at=started, until=until)
         elif as_of:
             clock = frozen_clock(parse_as_of(as_of))
+            if is_bare_date(as_of):  # the close of that day, once everything for it is published
+                close_of = parse_as_of(as_of).date()
+                clock = frozen_clock(day_complete_at(close_of))
     except ValueError as error:
         parser.error(str(error))
     try:
@@ -52,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.demo.run import run_demo
 
             return run_demo(args.speed, args.port)
-        return ask(settings, clock, args.text, as_json=args.json, out_dir=args.out)
+        return ask(settings, clock, args.text, as_json=args.json, out_dir=args.out, close_of=close_of)
     except ConfigError as error:
         print(configuration_error_text(error), file=sys.stderr)
         return EXIT_USAGE
@@ -91,13 +97,21 @@ def _parser() -> argparse.ArgumentParser:
         metavar="EPOCH_SECONDS",
         help="with --as-of: the real time at which the clock read --as-of (several instances of one replay)",
     )
+    serve_parser.add_argument(
+        "--until",
+        metavar="YYYY-MM-DDTHH:MM",
+        help="with --as-of: the New York time at which the replay's clock stops (nothing later is posted)",
+    )
     ask_parser = sub.add_parser("ask", parents=[as_of], help="answer one slash command locally, no Slack needed")
     ask_parser.add_argument("text", help='the command as typed in Slack, e.g. "/deskbot help"')
     ask_parser.add_argument("--json", action="store_true", help="print the Slack message JSON instead of text")
     ask_parser.add_argument("--out", type=Path, metavar="DIR", help="write chart PNGs into DIR")
     demo_parser = sub.add_parser("demo", help="a local Slack-like page where the bot replays 7-11 April 2025")
     demo_parser.add_argument(
-        "--speed", type=float, default=720.0, help="replay speed (720: a trading day in about a minute; 0: no replay)"
+        "--speed",
+        type=float,
+        default=720.0,
+        help="replay speed (720: a 24-hour desk day in 2 minutes, the week to Friday 19:00 in about 9; 0: no replay)",
     )
     demo_parser.add_argument("--port", type=int, default=3100, help="port of the page on 127.0.0.1 (default 3100)")
     data_parser = sub.add_parser("data", parents=[as_of], help="manage the market data the bot keeps")
@@ -128,11 +142,15 @@ def refresh_data(settings: Settings, clock: Clock) -> int:
     return EXIT_FAILED if result.error else EXIT_OK
 
 
-def ask(settings: Settings, clock: Clock, text: str, *, as_json: bool, out_dir: Path | None) -> int:
+def ask(
+    settings: Settings, clock: Clock, text: str, *, as_json: bool, out_dir: Path | None, close_of: date | None = None
+) -> int:
     """Run one command through the same path as Slack and print the answer."""
     configure_logging("WARNING", settings.secrets())
     wired = wire(settings)
-    ctx = CommandContext(now=clock(), slash_command=settings.slash_command, short_commands=settings.short_command_map)
+    ctx = CommandContext(
+        now=clock(), slash_command=settings.slash_command, short_commands=settings.short_command_map, close_of=close_of
+    )
     reply, _ref = execute(text, ctx, wired.registry)
     stream = sys.stdout if reply.outcome is Outcome.OK else sys.stderr
     if as_json:  # the Slack message exactly as it would be sent, mrkdwn and all

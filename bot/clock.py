@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from market.tz import DESK_TZ
 
 Clock = Callable[[], datetime]
+# A post due after a replay's end is put this far off: it never fires while the replay runs.
+NEVER = timedelta(days=3650)
 
 
 def system_clock() -> datetime:
@@ -32,6 +34,15 @@ def parse_as_of(text: str) -> datetime:
     raise ValueError(f"--as-of must be YYYY-MM-DD or YYYY-MM-DDTHH:MM (got {text!r})")
 
 
+def is_bare_date(text: str) -> bool:
+    """`YYYY-MM-DD` with no time: "as of that day's close", not a moment."""
+    try:
+        datetime.strptime(text, "%Y-%m-%d")
+    except ValueError:
+        return False
+    return True
+
+
 def frozen_clock(moment: datetime) -> Clock:
     """A clock that always reads `moment`."""
     return lambda: moment
@@ -45,7 +56,12 @@ class ReplayClock:
     """
 
     def __init__(
-        self, start: datetime, speed: float = 1.0, real_now: Clock = system_clock, started_at: datetime | None = None
+        self,
+        start: datetime,
+        speed: float = 1.0,
+        real_now: Clock = system_clock,
+        started_at: datetime | None = None,
+        until: datetime | None = None,
     ) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
@@ -53,12 +69,21 @@ class ReplayClock:
         self._speed = speed
         self._real_now = real_now
         self._real_start = started_at or real_now()
+        self.until = until
 
     def __call__(self) -> datetime:
-        return self._start + (self._real_now() - self._real_start) * self._speed
+        moment = self._start + (self._real_now() - self._real_start) * self._speed
+        return min(moment, self.until) if self.until is not None else moment
+
+    @property
+    def stopped(self) -> bool:
+        """True once the replay has reached its end and the clock stands still."""
+        return self.until is not None and self() >= self.until
 
     def to_real(self, moment: datetime) -> datetime:
-        """When, in real time, this clock will read `moment`."""
+        """When, in real time, this clock will read `moment` (never, for a moment after the replay's end)."""
+        if self.until is not None and moment > self.until:
+            return self._real_now() + NEVER
         return self._real_start + (moment - self._start) / self._speed
 
 

@@ -27,11 +27,12 @@ from commands.options import (
     split_options,
 )
 from commands.registry import Command, CommandArgs, UsageError
-from commands.reply import Reply
+from commands.reply import Observation, Reply
 from market.analytics.auctions import Assessment, Metric, assess, tail_bp
 from market.auctions.book import AuctionBook, Refresh, family
-from market.auctions.flash import FlashOutcome, close_of
+from market.auctions.flash import FlashOutcome
 from market.http import UpstreamError
+from market.publication import Dataset, published_at
 from market.records import COUPON_YEARS, TIPS_YEARS, AuctionRecord, Kind, describe_tenor
 
 BILL_WEEKS = (4, 6, 8, 13, 17, 26, 52)
@@ -164,11 +165,12 @@ def result_reply(book: AuctionBook, request: ResultRequest, as_of: date, now: da
     else:
         assert request.tenor is not None
         tenor = request.tenor
-    # A result exists only once the auction has closed (a replay must not see the afternoon at noon).
+    # A result exists only once it has printed (a replay must not see the afternoon at noon).
     series = [
         r
         for r in book.series(tenor, through)
-        if (request.cusip is None or r.cusip == request.cusip) and close_of(r) <= now
+        if (request.cusip is None or r.cusip == request.cusip)
+        and published_at(Dataset.AUCTION_RESULTS, r.auction_date, r.close_time) <= now
     ]
     if request.on is not None:
         chosen = [r for r in series if r.auction_date == request.on]
@@ -196,7 +198,8 @@ def result_reply(book: AuctionBook, request: ResultRequest, as_of: date, now: da
     if request.history:
         return history_reply(book, tenor, record, refresh, tail_of(record, wi_yield), wi_note)
     assessment = assess(record, records, book.policy, wi_yield)
-    return format_result(assessment, book, freshness_note(refresh, book, record), wi_note)
+    reply = format_result(assessment, book, freshness_note(refresh, book, record), wi_note)
+    return reply.with_observed(Observation(Dataset.AUCTION_RESULTS, record.auction_date, record.close_time))
 
 
 def no_auction_on(day: date, tenor: str, series: list[AuctionRecord]) -> str:

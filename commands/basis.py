@@ -6,19 +6,22 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from charts.specs import LineChart, Series
+from charts.labels import as_of_text, span_text
+from charts.specs import ChartRequest, LineChart, Series
 from commands import blocks
 from commands.context import CommandContext
 from commands.formatting import ordinal, percent, signed, signed_bp, signed_usd_bn, usd_bn, zscore
 from commands.funding import note_text, pick_day, wanted_date
+from commands.gauge_chart import gauge_chart
 from commands.options import clip_word, parse_date, parse_finite_number, split_options, today
 from commands.registry import Command, CommandArgs, UsageError
-from commands.reply import Reply
+from commands.reply import Observation, Reply
 from market.analytics import basis as calc
 from market.analytics.stress import GROUP_WEIGHTS, Component, Gauge, LeverageLine, traffic_light
 from market.calendar import business_days_after
 from market.funding.book import FundingBook
-from market.funding.gauge import gauge, positioning_table, published_positions
+from market.funding.gauge import gauge, positioning_table
+from market.publication import Dataset
 from market.sources.cftc import TREASURY_CONTRACTS
 
 CALC_USAGE = "basis calc <contract> <futures price> <coupon> <maturity> <bond price> [repo=…] [delivery=…]"
@@ -39,6 +42,26 @@ DELIVERABLE_MONTHS = {
 }
 
 
+# Which dataset each gauge component reads, for the point-in-time record of an answer.
+COMPONENT_DATASETS = {
+    "sofr_iorb": Dataset.SOFR,
+    "sofr_tail": Dataset.SOFR,
+    "srf": Dataset.REPO_OPERATIONS,
+    "lev_net": Dataset.CFTC_TFF,
+    "move_10y": Dataset.PAR_CURVE,
+    "move_30y": Dataset.PAR_CURVE,
+}
+
+
+def gauge_observed(result: Gauge) -> list[Observation]:
+    """The dated figures the gauge's answer shows (the desk feed's rows carry their own time)."""
+    return [
+        Observation(COMPONENT_DATASETS.get(c.key, Dataset.DESK_FEED), c.observed_on)
+        for c in result.components
+        if c.present and c.observed_on is not None
+    ]
+
+
 def basis_command(book: FundingBook) -> Command:
     """`basis` with its subcommands `positioning` and `calc`, over the funding book."""
 
@@ -49,8 +72,8 @@ def basis_command(book: FundingBook) -> Command:
         if words and words[0].lower() == "positioning":
             return positioning_reply(book, ctx, command, words[1:])
         day, notes = pick_day(book, ctx, command, words)
-        result, leverage, feed_notes = gauge(book, day)
-        return gauge_reply(result, leverage, book, notes + feed_notes)
+        result, leverage, feed_notes = gauge(book, day, ctx.point_in_time(day).now)
+        return gauge_reply(result, leverage, book, notes + feed_notes).with_observed(*gauge_observed(result))
 
     command = Command(
         name="basis",
@@ -149,7 +172,16 @@ def gauge_reply(result: Gauge, leverage: LeverageLine, book: FundingBook, notes:
                 blocks.context(context),
             ]
         ),
+        charts=_gauge_charts(book, result),
     )
+
+
+def _gauge_charts(book: FundingBook, result: Gauge) -> tuple[ChartRequest, ...]:
+    """The gauge over six months, when it has a reading to show."""
+    sources = "NY Fed, FRED, CFTC" + (", Treasury" if book.closes is not None else "")
+    sources += ", desk feed" if book.desk_feeds else ""
+    chart = gauge_chart(book, result, sources)
+    return (chart,) if chart is not None else ()
 
 
 def missing_summary(result: Gauge) -> str:
@@ -170,7 +202,7 @@ def missing_summary(result: Gauge) -> str:
 def positioning_reply(book: FundingBook, ctx: CommandContext, command: Command, words: tuple[str, ...]) -> Reply:
     day, _explicit = wanted_date(ctx, command, words)
     notes = book.refresh(day, ctx.now).notes
-    report, rows = positioning_table(book, day)
+    report, rows = positioning_table(book, day, ctx.point_in_time(day).now)
     if report is None:
         raise UsageError(f"No CFTC report was published by {day}; the data starts in January 2015.", command)
     if (day - report).days > 14:
@@ -217,23 +249,27 @@ def positioning_reply(book: FundingBook, ctx: CommandContext, command: Command, 
             ]
         ),
         charts=(chart,),
+        observed=(Observation(Dataset.CFTC_TFF, report),),
     )
 
 
 def positioning_chart(book: FundingBook, day: date, report: date) -> LineChart:
-    frame = published_positions(book, day).loc[pd.Timestamp(report - timedelta(days=3 * 365)) :] / 1e6
+    frame = book.leveraged_net().loc[pd.Timestamp(report - timedelta(days=3 * 365)) : pd.Timestamp(report)] / 1e6
     series = tuple(
         Series(name, tuple((ts.date(), None if pd.isna(v) else float(v)) for ts, v in frame[code].items()))
         for code, name in TREASURY_CONTRACTS.items()
     )
+    reported = frame.dropna(how="all").index
+    first, last = reported[0].date(), reported[-1].date()
     return LineChart(
-        title="Leveraged funds' net position in Treasury futures",
-        subtitle=f"Three years to the report of {report}; long − short, millions of contracts",
+        title=f"Leveraged funds' net in Treasury futures, {span_text(first, last)}",
+        subtitle=as_of_text(
+            "CFTC Traders in Financial Futures (futures only)", day, "long − short, weekly (Tuesday) reports"
+        ),
         series=series,
-        y_label="million contracts",
+        y_label="Net position (million contracts)",
         filename=f"positioning-{report}.png",
-        alt_text=f"Leveraged funds' net positions by Treasury futures contract to {report}",
-        source_note="Source: CFTC Traders in Financial Futures (futures only)",
+        alt_text=f"Leveraged funds' net positions by Treasury futures contract, {first} to {last}",
     )
 
 
@@ -267,13 +303,15 @@ def calc_reply(book: FundingBook, ctx: CommandContext, command: Command, words: 
         if "delivery" in options.pairs
         else calc.last_delivery_day(root, delivery_month.year, delivery_month.month)
     )
-    sofr_day, sofr = _sofr(book, trade_date)
+    # The SOFR published by the answer's time: on the trade date's morning, the fixing of the day before.
+    sofr_day, sofr = _sofr(book, ctx.point_in_time(trade_date).latest_day(Dataset.SOFR))
     repo = _repo_rate(options.pairs["repo"], calc_command) if "repo" in options.pairs else sofr
     try:
         result = calc.basis(root, futures, coupon, maturity, bond, settle, delivery, delivery_month, repo_pct=repo)
     except calc.BasisInputError as error:
         raise UsageError(f"{error}. Example: `{CALC_EXAMPLE}`", calc_command) from None
-    return basis_calc_reply(result, sofr, sofr_day, "repo" in options.pairs)
+    reply = basis_calc_reply(result, sofr, sofr_day, "repo" in options.pairs)
+    return reply.with_observed(Observation(Dataset.SOFR, sofr_day)) if sofr_day is not None else reply
 
 
 def _repo_rate(text: str, command: Command) -> float:
@@ -344,7 +382,7 @@ def basis_calc_reply(result: calc.BasisResult, sofr: float | None, sofr_day: dat
             )
     context = (
         f"Settlement {result.settle} (next business day), delivery {result.delivery}; accrued act/act, "
-        f"repo act/360; weekends skipped, holidays not. "
+        f"repo act/360; business days on the bond-market (SIFMA) calendar. "
         + (
             f"SOFR {percent(sofr)} for {sofr_day} (NY Fed)."
             if sofr is not None and sofr_day

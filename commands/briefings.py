@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from charts.specs import ChartRequest
 from commands import blocks
-from commands.alerts import alert_text, alerts_command, fired_alerts
+from commands.alerts import ALERT_DATASETS, alert_text, alerts_command, fired_alerts
 from commands.auction_charts import history_chart
 from commands.auctions import format_flash
 from commands.context import CommandContext
@@ -19,15 +19,16 @@ from commands.curve import compare
 from commands.formatting import clock_et, cover, day_label, share, signed_bp, usd_from_dollars
 from commands.options import not_in_future, parse_date, split_options
 from commands.registry import Command, CommandArgs, UsageError
-from commands.reply import Reply, titled_reply
+from commands.reply import Observation, Reply, titled_reply
 from commands.services import BriefingServices
 from commands.yield_data import pick_close
 from commands.yields import curve_digest
 from market.analytics.auctions import assess
 from market.auctions.book import AuctionBook
-from market.auctions.flash import FlashOutcome, close_of
+from market.auctions.flash import FlashOutcome
 from market.calendar import previous_business_day
 from market.funding.gauge import gauge
+from market.publication import Dataset, published_at
 from market.records import AuctionRecord, Kind, describe_tenor
 from market.tz import DESK_TZ
 from market.yields.history import YieldHistory
@@ -167,8 +168,12 @@ def _flash(services: BriefingServices) -> Command:
         tenor, day = _tenor_and_day(args, command, ctx)
         book = _need_auctions(services, command)
         record = _auction(book, tenor, day, command, ctx.now)
-        if record.has_results and ctx.now >= close_of(record):  # already printed: no need to watch
-            outcome = FlashOutcome(record, record, 0, ctx.now)
+        printed = published_at(Dataset.AUCTION_RESULTS, record.auction_date, record.close_time)
+        if record.has_results and ctx.scheduled:  # held already (a replay): post it once it has printed
+            while services.watch_clock() < printed:
+                services.watch_sleep(1.0)
+        if record.has_results and (ctx.scheduled or ctx.now >= printed):
+            outcome = FlashOutcome(record, record, 0, max(ctx.now, printed))
             return format_flash(book, outcome)
         if not ctx.scheduled:  # a person asked: answer now, never tie up a worker until the close
             return _no_result_yet(record, ctx)
@@ -211,12 +216,9 @@ def _summary(services: BriefingServices) -> Command:
         title = f"{'Weekly' if period == 'weekly' else 'Daily'} summary — {day_label(day)}"
         lines = _yields_lines(services, day, ctx, command)
         lines += _auctions_held(services, start, day)
-        lines.append(_stress_change(services, start, day))
-        fired = [
-            (f"{d:%a} " if period == "weekly" else "") + alert_text(alert)
-            for d in _days(start, day)
-            for alert in fired_alerts(services, d)
-        ]
+        lines.append(_stress_change(services, start, day, ctx))
+        alerts = [(d, alert) for d in _days(start, day) for alert in fired_alerts(services, ctx.point_in_time(d))]
+        fired = [(f"{d:%a} " if period == "weekly" else "") + alert_text(alert) for d, alert in alerts]
         lines.append("*Alerts:* " + ("; ".join(fired) if fired else "none fired"))
         if services.skipped_posts is not None:
             # Since the previous summary: what the scheduler did not post because it was too late.
@@ -228,7 +230,8 @@ def _summary(services: BriefingServices) -> Command:
         if services.yields is not None:
             charts = _summary_chart(services.yields, start, day, ctx, command)
         footer = "Sources: Treasury par curve · auction history · NY Fed, FRED, CFTC · times ET"
-        return titled_reply(title, lines, footer, charts)
+        shown = [Observation(ALERT_DATASETS[alert.kind], alert.observed) for _day, alert in alerts]
+        return titled_reply(title, lines, footer, charts).with_observed(*shown)
 
     command = Command(
         name="summary",
@@ -272,10 +275,10 @@ def _auctions_held(services: BriefingServices, start: date, end: date) -> list[s
     return lines
 
 
-def _stress_change(services: BriefingServices, start: date, end: date) -> str:
+def _stress_change(services: BriefingServices, start: date, end: date, ctx: CommandContext) -> str:
     if services.funding is None:
         return "_Stress gauge: not available in this version._"
-    today, _leverage, _notes = gauge(services.funding, end)
+    today, _leverage, _notes = gauge(services.funding, end, ctx.point_in_time(end).now)
     before, _l, _n = gauge(services.funding, start - timedelta(days=1))
     if today.score is None:
         return "_Stress gauge: no data for this day._"

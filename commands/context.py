@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
+from market.publication import PointInTime
 from market.tz import DESK_TZ
 
 __all__ = ["DESK_TZ", "CommandContext"]
@@ -30,6 +31,20 @@ class CommandContext:
     # A scheduled post rather than a person: it may wait for data to appear (a result flash
     # watching from the close); a person asking gets an answer now.
     scheduled: bool = False
+    # `deskbot ask --as-of DATE` (no time): the close of that day, with everything for it published.
+    close_of: date | None = None
+
+    def point_in_time(self, day: date | None = None) -> PointInTime:
+        """What was public for this answer: at `now`, or at the close of `day` (an asked date) but never past `now`."""
+        chosen = day or self.close_of
+        if chosen is None:
+            return PointInTime(self.now)
+        return PointInTime.close(chosen, self.now)
+
+    @property
+    def today(self) -> date:
+        """The desk's date of the answer: the day asked for with `--as-of DATE`, else `now`'s date."""
+        return self.close_of or self.now.astimezone(DESK_TZ).date()
 
     def typed(self, text: str) -> str:
         """`auction next` as the asker types it here: `/auction next` under `/auction`, else `/deskbot auction next`."""

@@ -12,8 +12,9 @@ from commands.context import CommandContext
 from commands.formatting import day_label, percent, signed_bp
 from commands.options import as_of_date, clip_word, not_in_future, parse_date, split_options
 from commands.registry import Command, CommandArgs, UsageError
-from commands.reply import Reply
+from commands.reply import Observation, Reply
 from commands.yield_data import Close, pick_close, source_line
+from market.publication import Dataset
 from market.tenors import TENOR_KEYS
 from market.yields.history import YieldHistory
 
@@ -38,7 +39,8 @@ def curve_command(history: YieldHistory) -> Command:
             closes = [latest, *(_close(history, day, ctx, command) for day in (end - timedelta(days=7), month_ago))]
         else:
             closes = [pick_close(history, day, ctx, command, explicit=True) for day in wanted]
-        return compare(history, closes)
+        shown = (Observation(Dataset.PAR_CURVE, close.day.date()) for close in closes)
+        return compare(history, closes).with_observed(*shown)
 
     command = Command(
         name="curve",

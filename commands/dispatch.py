@@ -5,6 +5,8 @@ Slash commands, `deskbot ask` and scheduled jobs all come through here.
 
 from __future__ import annotations
 
+from datetime import date
+
 from commands.alerts import alert_posts
 from commands.auctions import auction_command
 from commands.basis import basis_command
@@ -13,8 +15,9 @@ from commands.context import CommandContext
 from commands.curve import curve_command
 from commands.funding import funding_command
 from commands.help import command_help, help_command, usage_reply
+from commands.options import AS_OF_FLAG
 from commands.registry import Registry, UsageError
-from commands.reply import Reply
+from commands.reply import Outcome, Reply
 from commands.services import Services
 from commands.subscriptions import subscription_commands
 from commands.yields import yields_command
@@ -62,9 +65,23 @@ def answer(text: str, ctx: CommandContext, registry: Registry) -> Reply:
             reply = command_help(invocation.command, ctx)
         else:
             reply = invocation.command.handler(invocation.args, ctx)
+            asked = _asked_close(invocation.args.words) or ctx.close_of
+            if asked is not None and reply.outcome is Outcome.OK:
+                reply = reply.with_note(ctx.point_in_time(asked).describe().capitalize() + ".")
     except UsageError as error:
         return usage_reply(error, ctx)
     return reply.shared() if invocation.args.post else reply
+
+
+def _asked_close(words: tuple[str, ...]) -> date | None:
+    """The day of a typed `--as-of YYYY-MM-DD`, which answers as of that day's close."""
+    for flag, value in zip(words, words[1:], strict=False):
+        if flag.lower() == AS_OF_FLAG:
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                return None
+    return None
 
 
 def command_text(text: str, ctx: CommandContext) -> str:

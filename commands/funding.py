@@ -7,15 +7,17 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from charts.specs import Band, LineChart, Series
+from charts.labels import as_of_text, span_text
+from charts.specs import Band, Callout, LineChart, Series
 from commands import blocks
 from commands.context import CommandContext
 from commands.formatting import bp_distance, ordinal, percent, signed_bp, usd_bn
 from commands.options import as_of_date, looks_like_date, parse_date, split_options
 from commands.registry import Command, CommandArgs, UsageError
-from commands.reply import Reply
+from commands.reply import Observation, Reply
 from market.funding.book import FundingBook
 from market.funding.snapshot import FundingSnapshot, Reading, snapshot
+from market.publication import Dataset
 
 CHART_DAYS = 183
 # An explicit date may fall on a weekend or holiday: answer from the last fixing this close.
@@ -60,14 +62,28 @@ def pick_day(
     if first is None or wanted < first:
         raise UsageError(f"SOFR starts on {first}; ask for a date from then on.", command)
     notes = book.refresh(wanted, ctx.now).notes
-    sofr = book.rates("SOFR").loc[: pd.Timestamp(wanted)]
+    # Only fixings published at the answer's point in time (SOFR for a day comes out the next morning).
+    public = min(wanted, ctx.point_in_time(wanted).latest_day(Dataset.SOFR))
+    sofr = book.rates("SOFR").loc[: pd.Timestamp(public)]
     day = sofr.index[-1].date()
     if wanted - day > MAX_GAP and explicit is not None:
         why = f" ({'; '.join(notes)})" if notes else ""
         raise UsageError(f"I have no SOFR for {explicit}: my data ends on {day}{why}.", command)
     if day != wanted:
-        notes.append(f"No SOFR for {wanted} yet: showing {day}, the latest I have.")
+        why = "published" if day == public and public < wanted else "I have"
+        notes.append(f"No SOFR for {wanted} yet: showing {day}, the latest {why}.")
     return day, notes
+
+
+def funding_observed(snap: FundingSnapshot) -> list[Observation]:
+    """The dated figures `/funding` shows, for the point-in-time check."""
+    shown = [Observation(Dataset.SOFR, snap.day), Observation(Dataset.POLICY_RATES, snap.day)]
+    shown += [Observation(Dataset(kind), r.day) for kind, r in snap.others.items() if r.day is not None]
+    if snap.repo_ops.day is not None:
+        shown.append(Observation(Dataset.REPO_OPERATIONS, snap.repo_ops.day))
+    if snap.rrp.day is not None:
+        shown.append(Observation(Dataset.ON_RRP, snap.rrp.day))
+    return shown
 
 
 def funding_command(book: FundingBook) -> Command:
@@ -75,7 +91,8 @@ def funding_command(book: FundingBook) -> Command:
 
     def handle(args: CommandArgs, ctx: CommandContext) -> Reply:
         day, notes = pick_day(book, ctx, command, args.words)
-        return funding_reply(snapshot(book, day), book, notes)
+        snap = snapshot(book, day, ctx.point_in_time(day))
+        return funding_reply(snap, book, notes).with_observed(*funding_observed(snap))
 
     command = Command(
         name="funding",
@@ -188,18 +205,20 @@ def funding_chart(book: FundingBook, snap: FundingSnapshot) -> LineChart:
         Series(snap.reserve_label, points(reserves), style="step"),
     ]
     if not repo.empty:
-        series.append(Series(f"{snap.repo_ops_label} ($bn, right)", points(repo), right_axis=True, style="bar"))
+        series.append(Series(f"{snap.repo_ops_label} (right axis)", points(repo), right_axis=True, style="bar"))
+    fixed = sofr["rate"].dropna().index
+    first, last = fixed[0].date(), fixed[-1].date()
     return LineChart(
-        title=f"SOFR and its 1st–99th percentile band to {snap.day}",
-        subtitle=f"{snap.reserve_label} and the Fed's repo take-up; {snap.day:%d %b %Y}: SOFR {rate:.2f}%",
+        title=f"SOFR, its 1st–99th pct band and {snap.reserve_label}, {span_text(first, last)}",
+        subtitle=as_of_text("NY Fed Markets, FRED", snap.day, "Daily fixings; band: 1st–99th percentile of trades"),
         series=tuple(series),
         bands=(band,),
-        y_label="%",
-        right_y_label="$bn",
+        callouts=(Callout(snap.day, rate, f"{rate:.2f}%"),),
+        y_label="Rate (%)",
+        right_y_label=f"{snap.repo_ops_label} ($bn)",
         right_y_min_top=10.0,
         filename=f"funding-{snap.day}.png",
         alt_text=f"SOFR {rate:.2f}% on {snap.day} with its percentile band, {snap.reserve_label}, repo take-up",
-        source_note="Source: NY Fed Markets, FRED",
     )
 
 

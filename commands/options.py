@@ -12,7 +12,6 @@ from datetime import date, datetime
 
 from commands.context import CommandContext
 from commands.registry import Command, UsageError
-from market.tz import DESK_TZ
 
 AS_OF_FLAG = "--as-of"
 # Dates a command will look up: wide enough for any history, narrow enough that date
@@ -102,8 +101,8 @@ def looks_like_date(text: str) -> bool:
 
 
 def today(ctx: CommandContext) -> date:
-    """The desk's date at the command's `now`."""
-    return ctx.now.astimezone(DESK_TZ).date()
+    """The desk's date of the answer (the day asked for by `deskbot ask --as-of DATE`, else `now`'s)."""
+    return ctx.today
 
 
 def as_of_date(options: Options, ctx: CommandContext, command: Command) -> date:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
 from charts.specs import ChartRequest
 from commands import blocks
+from market.publication import Dataset, published_at
 
 
 class Visibility(StrEnum):
@@ -26,6 +28,18 @@ class Outcome(StrEnum):
 
 
 @dataclass(frozen=True)
+class Observation:
+    """One dated figure an answer shows: which dataset, observed on which day (and its close, for an auction)."""
+
+    dataset: Dataset
+    day: date
+    close_time: time | None = None
+
+    def published(self) -> datetime:
+        return published_at(self.dataset, self.day, self.close_time)
+
+
+@dataclass(frozen=True)
 class Reply:
     """What a command answers: fallback text, Block Kit blocks and charts.
 
@@ -38,10 +52,24 @@ class Reply:
     charts: tuple[ChartRequest, ...] = ()
     visibility: Visibility = Visibility.EPHEMERAL
     outcome: Outcome = Outcome.OK
+    # Which dated observations the answer shows, as data: each must have been public at the answer's time.
+    observed: tuple[Observation, ...] = ()
+
+    def with_observed(self, *observations: Observation) -> Reply:
+        """The same reply, recording the dated observations it shows."""
+        return replace(self, observed=self.observed + observations)
 
     def shared(self) -> Reply:
         """The same reply, posted for the whole channel."""
         return replace(self, visibility=Visibility.IN_CHANNEL)
+
+    def with_note(self, note: str) -> Reply:
+        """The same reply with a closing context line (e.g. the point in time it answers for)."""
+        return replace(
+            self,
+            text=blocks.fallback(f"{self.text}\n{note}"),
+            blocks=blocks.fit([*self.blocks, blocks.context(note)]) if self.blocks else self.blocks,
+        )
 
     @property
     def is_in_channel(self) -> bool:

@@ -12,7 +12,8 @@ from commands.formatting import signed_bp
 from commands.registry import Command, UsageError
 from market.analytics.curve import close_on_or_before
 from market.analytics.rarity import WEEKLY, RankedMove, day_moves, rank, week_moves
-from market.calendar import expected_latest_curve, is_business_day
+from market.calendar import is_business_day
+from market.publication import Dataset
 from market.tenors import TENOR_KEYS, tenor_key
 from market.yields.history import DataStatus, YieldHistory
 
@@ -39,8 +40,9 @@ def pick_close(history: YieldHistory, wanted: date, ctx: CommandContext, command
         raise UsageError(f"{wanted.isoformat()} is before the data, which starts {first.isoformat()}.", command)
     status = history.ensure_covers(wanted, ctx.now)
     frame = history.frame()
-    # Never a close that was not yet published at `now` (replays hold the whole history).
-    published = min(wanted, expected_latest_curve(ctx.now))
+    # Never a close that was not yet published at the answer's point in time (replays hold the whole history).
+    point = ctx.point_in_time(wanted)
+    published = min(wanted, point.latest_day(Dataset.PAR_CURVE))
     day = close_on_or_before(frame, published)
     if day is None:
         raise UsageError(f"There is no close on or before {wanted.isoformat()}.", command)

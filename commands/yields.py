@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pandas as pd
 
+from charts.labels import as_of_text, span_text
 from charts.specs import LineChart, Series, Shade
 from commands import blocks
 from commands.context import CommandContext
 from commands.formatting import day_label, ordinal, percent, signed_bp
 from commands.options import as_of_date, parse_date, parse_positive_int, split_options
 from commands.registry import Command, CommandArgs, UsageError
-from commands.reply import Reply
+from commands.reply import Observation, Reply
 from commands.yield_data import (
     Close,
     describe,
@@ -26,6 +28,7 @@ from commands.yield_data import (
 )
 from market.analytics.curve import HORIZONS, SPREADS, base_day, change_bp, classify_shape, spread_bp
 from market.analytics.rarity import WEEKLY, RankedMove
+from market.publication import Dataset
 from market.tenors import TENOR_KEYS
 from market.yields.history import YieldHistory
 
@@ -33,6 +36,8 @@ DEFAULT_CHART_DAYS = 91
 MAX_CHART_DAYS = 40_000
 MAX_TENORS = 6
 MAX_RARE_LINES = 4
+# A pause between two closes longer than this is a break in the series, not a weekend or holiday.
+GAP_DAYS = 10
 # Flags that only shape a tenor's history chart, each with an example of its use.
 CHART_FLAGS = {"--days": "--days 60", "--since": "--since 2025-01-01"}
 
@@ -54,9 +59,10 @@ def yields_command(history: YieldHistory) -> Command:
                 raise UsageError(
                     f"`{flag}` sets a tenor's chart: name a tenor, e.g. `yields 30y {CHART_FLAGS[flag]}`.", command
                 )
-            return curve_overview(history, close)
+            return curve_overview(history, close).with_observed(Observation(Dataset.PAR_CURVE, close.day.date()))
         chart_start = _chart_start(options.flags, close.day.date(), command, history)
-        return tenor_detail(history, close, tenors, chart_start)
+        reply = tenor_detail(history, close, tenors, chart_start)
+        return reply.with_observed(Observation(Dataset.PAR_CURVE, close.day.date()))
 
     command = Command(
         name="yields",
@@ -220,9 +226,9 @@ def tenor_detail(history: YieldHistory, close: Close, tenors: tuple[str, ...], c
             shaded.append(Shade(top.window.start, top.window.end, label))
 
     title = f"{' / '.join(tenors)} Treasury — close {day_label(day.date())}"
-    body = [" · ".join(headlines) or "No close for these tenors on this day.", *close.notes]
+    drawn, chart_notes = _chartable(frame, tenors, chart_start, day.date())
+    body = [" · ".join(headlines) or "No close for these tenors on this day.", *close.notes, *chart_notes]
     footer = source_line(history, close)
-    drawn = tuple(tenor for tenor in tenors if frame.loc[pd.Timestamp(chart_start) : day, tenor].notna().any())
     charts = (_history_chart(frame, drawn, chart_start, day.date(), tuple(shaded), footer),) if drawn else ()
     text = "\n".join([title, *body, *sections, footer])
     return Reply(
@@ -279,14 +285,47 @@ def _history_chart(
         )
         for tenor in tenors
     )
-    visible = tuple(shade for shade in shades if shade.end >= start)
+    closes = window.dropna(how="all").index
+    first, last = closes[0].date(), closes[-1].date()
+    visible = tuple(replace(shade, label=f"Rarest move: {shade.label}") for shade in shades if shade.end >= first)
+    names = _joined(tenors)
+    source = note.split(" · ")[0].removeprefix("Source: ")
     return LineChart(
-        title=f"{', '.join(tenors)} Treasury yield, {start.isoformat()} → {end.isoformat()}",
-        subtitle="Official daily closes" + (" · shaded: the rarest move" if visible else ""),
+        title=f"{names} Treasury yield{'s' if len(tenors) > 1 else ''}, {span_text(first, last)}",
+        subtitle=as_of_text(source, end, "Official daily closes"),
         series=series,
         y_label="Yield (%)",
         filename=f"yields_{'_'.join(tenors)}_{end.isoformat()}.png",
-        alt_text=f"{', '.join(tenors)} yield history to {end.isoformat()}",
-        source_note=note.split(" · ")[0],
+        alt_text=f"{names} yield, daily closes {first.isoformat()} to {last.isoformat()}",
         shades=visible,
     )
+
+
+def _joined(names: tuple[str, ...]) -> str:
+    """`30y`, `10y and 30y`, `2y, 10y and 30y`."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _chartable(
+    frame: pd.DataFrame, tenors: tuple[str, ...], start: date, end: date
+) -> tuple[tuple[str, ...], list[str]]:
+    """The tenors with at least two closes to draw between `start` and `end`, and a note for each left out."""
+    drawn = []
+    notes = []
+    for tenor in tenors:
+        closes = frame[tenor].dropna()
+        inside = closes.loc[pd.Timestamp(start) : pd.Timestamp(end)]
+        if len(inside) >= 2:
+            drawn.append(tenor)
+            continue
+        count = "no close" if inside.empty else "only one close"
+        before = closes[closes.index < pd.Timestamp(start)]
+        why = hint = ""
+        if not before.empty:
+            previous = before.index[-1].date()
+            resumed = closes.loc[pd.Timestamp(start) :]
+            if not resumed.empty and (resumed.index[0].date() - previous).days > GAP_DAYS:
+                why = f" (Treasury published none between {previous} and {resumed.index[0].date()})"
+            hint = f"; `--since` a date before {previous.isoformat()} draws one"
+        notes.append(f"No {tenor} chart: {count} from {start.isoformat()} to {end.isoformat()}{why}{hint}.")
+    return tuple(drawn), notes

@@ -68,7 +68,8 @@ def test_funding_on_june_3_2024_shows_sofr_its_percentiles_and_volume(funding):
     assert reply.blocks[-1]["elements"][0]["text"].startswith("Data for 2024-06-03 · NY Fed Markets")
     (chart,) = reply.charts
     assert chart.bands[0].label == "SOFR 1st–99th pct"
-    assert [s.label for s in chart.series] == ["SOFR", "IORB", "SRF take-up ($bn, right)"]
+    assert [s.label for s in chart.series] == ["SOFR", "IORB", "SRF take-up (right axis)"]
+    assert chart.right_y_label == "SRF take-up ($bn)"
 
 
 def test_funding_on_september_17_2019_shows_the_first_repo_operation_against_ioer(funding):
@@ -149,9 +150,10 @@ def test_basis_calc_answers_in_32nds_against_sofr(funding):
     reply = ask(funding, "/basis calc TYM5 110-16+ 4.25 2032-11-15 99-08", date(2025, 4, 9))
     lines = reply.text.splitlines()
     assert lines[0] == "Basis: TY Jun 2025 vs 4.25% 2032-11-15"
-    assert lines[1] == "Implied repo 4.31%, −10.6 bp vs SOFR 4.42%; net basis +0.8/32."
+    # Asked at 13:05 on 9 April: the SOFR published that morning is the fixing of 8 April.
+    assert lines[1] == "Implied repo 4.31%, −8.6 bp vs SOFR 4.40%; net basis +0.6/32."
     assert "• Gross basis *−0.8/32*" in lines
-    assert "• Carry to 2025-06-30 (81 days at SOFR 4.42%, act/360): −1.6/32" in lines
+    assert "• Carry to 2025-06-30 (81 days at SOFR 4.40%, act/360): −1.5/32" in lines
     assert "• Conversion factor *0.8983* (CME formula, 10-Year Note, delivery month Jun 2025)" in lines
     assert "Settlement 2025-04-10 (next business day), delivery 2025-06-30" in reply.text
 
@@ -228,7 +230,14 @@ def test_positions_newer_than_the_shipped_history_are_fetched_and_answered(tmp_p
     cftc = CftcSource(UpstreamClient("CFTC", upstream.base_url("cftc")))
     live = FundingBook(sqlite_store(tmp_path), cftc=cftc, shipped=shipped)
 
-    reply = ask(live, "/basis positioning", date(2026, 5, 22))
+    at_one = answer(
+        "/basis positioning", ctx_at(date(2026, 5, 22), hour=13), build_registry(Services(live.store, funding=live))
+    )
+    # Tuesday's report is released on Friday at 15:30 ET: at 13:05 the desk still reads the week before.
+    assert at_one.text.splitlines()[0] == "Leveraged funds in Treasury futures — report of Tue 12 May 2026"
+    reply = answer(
+        "/basis positioning", ctx_at(date(2026, 5, 22), hour=16), build_registry(Services(live.store, funding=live))
+    )
 
     lines = reply.text.splitlines()
     assert lines[0] == "Leveraged funds in Treasury futures — report of Tue 19 May 2026"
@@ -266,7 +275,7 @@ def test_wired_bot_reads_the_desk_feed_from_urls(tmp_path, upstream, monkeypatch
         monkeypatch.setenv(key, value)
     wired = wire(load_settings())
 
-    reply = answer("/basis 2025-04-09", ctx_at(date(2025, 4, 9)), wired.registry)
+    reply = answer("/basis 2025-04-09", ctx_at(date(2025, 4, 10), hour=10), wired.registry)
 
     # The synthetic feed (tests/fixtures/desk_feed): spreads 10 bp wider, TY implied repo 20 bp lower, TY −1%.
     assert "*Desk feed* (weight 25%) :red_circle: 99/100" in reply.text

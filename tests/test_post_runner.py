@@ -84,18 +84,30 @@ def test_a_passing_slack_error_is_retried_once_and_then_posted(tmp_path, slack):
     assert stack.ledger.get(DAILY_0409).state is State.SENT
 
 
-def test_alerts_fire_once_per_condition_per_day(tmp_path, slack):
+def test_alerts_fire_once_per_condition_on_what_was_public_at_each_check(tmp_path, slack):
     stack = build_stack(f"sqlite:///{tmp_path / 'deskbot.sqlite3'}", slack)
     stack.subscriptions.put(Subscription(AUCTIONS, Feed.ALERTS, (), 60, "U0ADMIN"))
+    april_10 = SIX_PM + timedelta(days=1)
 
-    for moment in ("13:15", "18:20"):
-        hour, minute = map(int, moment.split(":"))
-        stack.scheduler.run_due(SIX_PM.replace(hour=hour, minute=minute))
+    stack.scheduler.run_due(SIX_PM.replace(hour=13, minute=15))
+    assert slack.messages[AUCTIONS] == []  # at 13:15 only the 04-08 close is out, and it met no threshold
+    stack.scheduler.run_due(SIX_PM.replace(hour=18, minute=20))
+    stack.scheduler.run_due(april_10.replace(hour=13, minute=15))  # still sees the 04-09 close: not posted again
 
     alerts = [m["text"] for m in slack.messages[AUCTIONS]]
-    assert len(alerts) == len(set(alerts)) == 4  # two checks, each condition posted once
-    assert ":rotating_light: *Alert 2025-04-09:* 2y +20 bp on the day (threshold ±15 bp)" in alerts
-    assert any("stress gauge 83/100 (threshold 80)" in text for text in alerts)
+    keys = sorted(m["metadata"]["event_payload"]["key"] for m in slack.messages[AUCTIONS])
+    assert keys == [
+        "alert:C0AUCTIONS:gauge:2025-04-10",
+        "alert:C0AUCTIONS:move1d-2y:2025-04-09",
+        "alert:C0AUCTIONS:move1d-5y:2025-04-09",
+        "alert:C0AUCTIONS:move3d-10y:2025-04-09",
+    ]
+    assert (
+        ":rotating_light: *Alert, as of 2025-04-09 18:20 ET:* 2y +20 bp on the day, as of the 2025-04-09 close "
+        "(threshold ±15 bp)"
+    ) in alerts
+    # The gauge reads 04-09's SOFR, published on the morning of 04-10: it is not in the evening check of 04-09.
+    assert any("as of 2025-04-10 13:15 ET:* stress gauge 83/100 on 2025-04-10" in text for text in alerts)
 
 
 def test_a_long_post_keeps_its_claim_fresh_so_no_one_takes_it_over(tmp_path, slack):
@@ -115,8 +127,8 @@ def test_an_alert_whose_answer_was_lost_is_found_in_the_channel_not_posted_again
     stack.subscriptions.put(Subscription(AUCTIONS, Feed.ALERTS, (), 60, "U0ADMIN"))
     slack.delay_next("chat.postMessage", 2.0)  # Slack posts the first alert but answers too late
 
-    stack.scheduler.run_due(SIX_PM.replace(hour=13, minute=15))
     stack.scheduler.run_due(SIX_PM.replace(hour=18, minute=20))
+    stack.scheduler.run_due((SIX_PM + timedelta(days=1)).replace(hour=13, minute=15))  # sees the 04-09 close again
 
     keys = [m["metadata"]["event_payload"]["key"] for m in slack.messages[AUCTIONS]]
     assert len(keys) == len(set(keys)) == 4

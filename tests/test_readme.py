@@ -26,3 +26,11 @@ def test_ci_runs_the_readme_test_command_verbatim():
 
 def test_procfile_runs_the_bot():
     assert ROOT.joinpath("Procfile").read_text().strip() == "web: deskbot serve"
+
+
+def test_the_publication_table_is_the_one_the_code_applies():
+    from market.publication import RULES
+
+    readme = ROOT.joinpath("README.md").read_text()
+    for dataset, rule in RULES.items():
+        assert f"| {dataset.value} | {rule.released} | {rule.source} |" in readme

@@ -255,7 +255,7 @@ def nyfed(rig: Rig) -> Desk:
     return Desk(
         build_registry(Services(rig.store, funding=book)),
         "funding",
-        et(date(2024, 6, 4), 13),
+        et(date(2024, 6, 5), 9),  # SOFR for 4 June was published at 08:00 on the 5th
         ("nyfed_reference_rates", "nyfed_repo_operations"),
         "Fri 31 May 2024",
         "Tue 04 Jun 2024",
@@ -295,7 +295,7 @@ def cftc(rig: Rig) -> Desk:
     return Desk(
         build_registry(Services(rig.store, funding=book)),
         "basis positioning",
-        et(date(2026, 5, 22), 13),
+        et(date(2026, 5, 22), 16),  # Tuesday's report is released on Friday at 15:30 ET
         ("cftc_tff",),
         "report of Tue 12 May 2026",
         "report of Tue 19 May 2026",
@@ -312,7 +312,7 @@ def desk_feed(rig: Rig) -> Desk:
     return Desk(
         build_registry(Services(rig.store, funding=book)),
         "basis 2025-04-09",
-        et(date(2025, 4, 9), 13),
+        et(date(2025, 4, 10), 10),  # the gauge of 9 April, once its SOFR is out
         (),
         "Basis-trade stress — Wed 09 Apr 2025",
         "30y swap spread −95 bp (5-day −10 bp)",

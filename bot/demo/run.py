@@ -30,7 +30,9 @@ from market.tz import DESK_TZ
 
 REPLAY_START = datetime(2025, 4, 7, 6, 0, tzinfo=DESK_TZ)
 STILL_AT = datetime(2025, 4, 11, 18, 30, tzinfo=DESK_TZ)  # --speed 0: the end of the week, clock still
-# A trading day (06:00-18:00 and the evening posts) in about a minute.
+# The replay stops its clock here: Friday's evening posts are out, nothing of the next week is.
+REPLAY_END = datetime(2025, 4, 11, 19, 0, tzinfo=DESK_TZ)
+# A 24-hour desk day in 2 minutes: Monday 06:00 to Friday 19:00 in about 9.
 DEFAULT_SPEED = 720.0
 CHANNELS = {
     "C0DESK": Channel("C0DESK", "rates-desk"),
@@ -126,8 +128,13 @@ def _start(speed: float, port: int, home: Path, start: datetime, cleanup: ExitSt
         env["DESKBOT_POST_GRACE_MINUTES"] = f"{max(10.0, speed / 2):g}"
         env["DESKBOT_STALE_CLAIM_SECONDS"] = f"{min(86400.0, max(120.0, speed * 60)):g}"
         args = ["--as-of", start.strftime("%Y-%m-%dT%H:%M"), "--speed", f"{speed:g}"]
-        args += ["--started-at", f"{started:.3f}"]
-        web.clock = {"real_start": started, "desk_start": start.timestamp(), "speed": speed}
+        args += ["--started-at", f"{started:.3f}", "--until", REPLAY_END.strftime("%Y-%m-%dT%H:%M")]
+        web.clock = {
+            "real_start": started,
+            "desk_start": start.timestamp(),
+            "speed": speed,
+            "desk_end": REPLAY_END.timestamp(),
+        }
     else:
         env["DESKBOT_SCHEDULER"] = "false"
         args = ["--as-of", STILL_AT.strftime("%Y-%m-%dT%H:%M"), "--speed", "1"]

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from slack_sdk.errors import SlackApiError
@@ -19,7 +19,6 @@ from commands.context import CommandContext
 from commands.registry import Registry
 from commands.reply import Outcome, Reply
 from commands.schedule.plan import PlannedPost, PostKind
-from market.tz import DESK_TZ
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +27,8 @@ DEFAULT_GRACE = timedelta(minutes=10)
 PERMANENT_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived"}) | AUTH_ERRORS
 
 Execute = Callable[[str, CommandContext, Registry], tuple[Reply, str | None]]
-# The alert posts a day calls for: (stable condition name, the post), built by the command layer.
-Alerts = Callable[[date], list[tuple[str, Reply]]]
+# The alert posts a check calls for, from what was public at its time: (condition and date, the post).
+Alerts = Callable[[datetime], list[tuple[str, Reply]]]
 
 
 class Fired(StrEnum):
@@ -136,10 +135,10 @@ class PostRunner:
 
     def _check_alerts(self, post: PlannedPost, now: datetime) -> Fired:
         """Post each condition that fired, once per condition per day and channel."""
-        day = post.due_at.astimezone(DESK_TZ).date()
-        fired = self._alerts(day) if self._alerts is not None else []
+        # What was public at the check's time: a late check does not see later data.
+        fired = self._alerts(post.due_at) if self._alerts is not None else []
         for condition, reply in fired:
-            key = f"alert:{post.channel_id}:{condition}:{day.isoformat()}"
+            key = f"alert:{post.channel_id}:{condition}"  # the condition carries its observation's date
             claim = self._ledger.claim(key, post.channel_id, post.due_at, now)
             if claim is Claim.TAKEN:
                 continue

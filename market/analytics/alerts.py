@@ -48,35 +48,45 @@ class Alert:
     subject: str  # a tenor ("30y") or the series name
     value: float
     threshold: float
+    observed: date  # the close, fixing or auction the condition is about
     percentile: float | None = None
 
     @property
     def condition(self) -> str:
-        """The stable name a day's post is keyed by: `move1d-30y`, `srf`."""
-        return f"{self.kind.value}-{self.subject}" if self.kind in _PER_SUBJECT else self.kind.value
+        """The stable name a post is keyed by, with the observation's date: `move1d-30y:2025-04-08`.
+
+        A check later in the day that still sees yesterday's close does not post it again.
+        """
+        name = f"{self.kind.value}-{self.subject}" if self.kind in _PER_SUBJECT else self.kind.value
+        return f"{name}:{self.observed.isoformat()}"
 
 
 _PER_SUBJECT = frozenset({AlertKind.MOVE_1D, AlertKind.MOVE_3D, AlertKind.DEALERS})
 
 
 def evaluate_alerts(
-    day: date,
     limits: AlertThresholds,
     *,
     closes: Callable[[str], pd.Series] | None = None,
-    auctions: Sequence[AuctionRecord] | None = None,
+    close_day: date | None = None,
+    auctions: Sequence[AuctionRecord] = (),
+    auction_day: date | None = None,
     funding: FundingReadings | None = None,
 ) -> list[Alert]:
-    """Every condition met on `day` by the data given; a domain not given is not checked."""
+    """Every condition met by the data given, each on its own observation date.
+
+    `close_day` is the close the move rules read (the latest published one), `auction_day`
+    the day whose printed auctions count, `funding` the fixings published by then.
+    """
     fired: list[Alert] = []
-    if closes is not None:
-        fired.extend(_move_alerts(day, limits, closes))
-    for record in auctions or ():
+    if closes is not None and close_day is not None:
+        fired.extend(_move_alerts(close_day, limits, closes))
+    for record in auctions:
         dealers = record.dealer_pct
-        if record.auction_date == day and dealers is not None and dealers >= limits.dealer_pct:
-            fired.append(Alert(AlertKind.DEALERS, record.tenor, dealers, limits.dealer_pct))
+        if record.auction_date == auction_day and dealers is not None and dealers >= limits.dealer_pct:
+            fired.append(Alert(AlertKind.DEALERS, record.tenor, dealers, limits.dealer_pct, record.auction_date))
     if funding is not None:
-        fired.extend(_funding_alerts(day, limits, funding))
+        fired.extend(_funding_alerts(limits, funding))
     return fired
 
 
@@ -88,32 +98,36 @@ def _move_alerts(day: date, limits: AlertThresholds, closes: Callable[[str], pd.
             continue
         one = rank(day_moves(series, 1), day)
         if one is not None and abs(one.window.bp) >= limits.move_1d_bp:
-            fired.append(Alert(AlertKind.MOVE_1D, tenor, one.window.bp, limits.move_1d_bp))
+            fired.append(Alert(AlertKind.MOVE_1D, tenor, one.window.bp, limits.move_1d_bp, day))
         three = rank(day_moves(series, 3), day)
         if three is not None and max(three.percentile, 100 - three.percentile) >= limits.move_3d_percentile:
-            fired.append(Alert(AlertKind.MOVE_3D, tenor, three.window.bp, limits.move_3d_percentile, three.percentile))
+            fired.append(
+                Alert(AlertKind.MOVE_3D, tenor, three.window.bp, limits.move_3d_percentile, day, three.percentile)
+            )
     return fired
 
 
 @dataclass(frozen=True)
 class FundingReadings:
-    """The funding series the rules read: SOFR − reserves rate (bp) and SRF take-up ($bn) by day, and the gauge."""
+    """The funding figures the rules read, each as last published: (day, value), or None when there is none."""
 
-    sofr_minus_reserves_bp: pd.Series
-    srf_take_up_bn: pd.Series
-    gauge_score: Callable[[date], float | None]
+    sofr_minus_reserves_bp: tuple[date, float] | None
+    srf_take_up_bn: tuple[date, float] | None
+    gauge_score: tuple[date, float] | None
 
 
-def _funding_alerts(day: date, limits: AlertThresholds, readings: FundingReadings) -> list[Alert]:
+def _funding_alerts(limits: AlertThresholds, readings: FundingReadings) -> list[Alert]:
     fired = []
-    stamp = pd.Timestamp(day)
-    spread = readings.sofr_minus_reserves_bp
-    if stamp in spread.index and spread.loc[stamp] >= limits.sofr_iorb_bp:
-        fired.append(Alert(AlertKind.SOFR_RESERVES, "SOFR − IORB", float(spread.loc[stamp]), limits.sofr_iorb_bp))
-    take_up = readings.srf_take_up_bn
-    if stamp in take_up.index and take_up.loc[stamp] >= limits.srf_bn:
-        fired.append(Alert(AlertKind.SRF, "SRF take-up", float(take_up.loc[stamp]), limits.srf_bn))
-    score = readings.gauge_score(day)
-    if score is not None and score >= limits.gauge_score:
-        fired.append(Alert(AlertKind.GAUGE, "stress gauge", score, limits.gauge_score))
+    if readings.sofr_minus_reserves_bp is not None:
+        day, spread = readings.sofr_minus_reserves_bp
+        if spread >= limits.sofr_iorb_bp:
+            fired.append(Alert(AlertKind.SOFR_RESERVES, "SOFR − IORB", spread, limits.sofr_iorb_bp, day))
+    if readings.srf_take_up_bn is not None:
+        day, take_up = readings.srf_take_up_bn
+        if take_up >= limits.srf_bn:
+            fired.append(Alert(AlertKind.SRF, "SRF take-up", take_up, limits.srf_bn, day))
+    if readings.gauge_score is not None:
+        day, score = readings.gauge_score
+        if score >= limits.gauge_score:
+            fired.append(Alert(AlertKind.GAUGE, "stress gauge", score, limits.gauge_score, day))
     return fired

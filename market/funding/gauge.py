@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime
 
 import pandas as pd
 
 from market.analytics import stress
 from market.analytics.stress import DESK, FUNDING, POSITIONING, RATES, Component, Gauge, LeverageLine
 from market.funding.book import IORB_START, FundingBook
+from market.publication import Dataset, PointInTime, day_complete_at, published_at
 from market.sources.cftc import TREASURY_CONTRACTS
 
-# CFTC positions are as of Tuesday and published on Friday.
-PUBLICATION_LAG = timedelta(days=3)
 Z_WINDOW_WEEKS = 156
 # SRF take-up below this ($bn) is small-value test operations, not stress.
 SRF_CALM_BN = 0.5
@@ -38,11 +37,15 @@ def srf_take_up(book: FundingBook) -> pd.Series:
     return series.loc[pd.Timestamp(IORB_START) :]
 
 
-def published_positions(book: FundingBook, as_of: date) -> pd.DataFrame:
-    """Leveraged funds' net by contract, only reports published by `as_of` (Tuesday data, Friday release)."""
+def published_positions(book: FundingBook, as_of: date, now: datetime | None = None) -> pd.DataFrame:
+    """Leveraged funds' net by contract, only the reports public at `now` (Tuesday's, from Friday 15:30 ET).
+
+    Without `now`, as of `as_of`'s close with everything for it published.
+    """
     frame = book.leveraged_net()
-    cutoff = pd.Timestamp(as_of - PUBLICATION_LAG)
-    return frame.loc[:cutoff]
+    moment = now or day_complete_at(as_of)
+    public = [stamp for stamp in frame.index if published_at(Dataset.CFTC_TFF, stamp.date()) <= moment]
+    return frame.loc[public]
 
 
 CORE_CONTRACTS = ("042601", "044601", "043602", "020601", "020604")
@@ -100,8 +103,8 @@ def funding_components(book: FundingBook, as_of: date) -> list[Component]:
     ]
 
 
-def positioning_component(book: FundingBook, as_of: date) -> Component:
-    published = published_positions(book, as_of)
+def positioning_component(book: FundingBook, as_of: date, now: datetime | None = None) -> Component:
+    published = published_positions(book, as_of, now)
     total = leveraged_total(published)
     component = stress.level_component(
         "lev_net",
@@ -207,13 +210,18 @@ def desk_components(book: FundingBook, as_of: date) -> tuple[list[Component], li
     return components, notes
 
 
-def gauge(book: FundingBook, as_of: date) -> tuple[Gauge, LeverageLine, list[str]]:
-    """The composite gauge on `as_of`, the leverage line, and notes on sources that failed."""
-    desk, notes = desk_components(book, as_of)
+def gauge(book: FundingBook, as_of: date, now: datetime | None = None) -> tuple[Gauge, LeverageLine, list[str]]:
+    """The composite gauge on `as_of` (with what was public at `now`), the leverage line, and failed sources' notes.
+
+    Each group reads its data as published by then: at 13:15 the rates group uses the previous
+    close and the funding group the SOFR published that morning (for the day before).
+    """
+    point = PointInTime(now or day_complete_at(as_of), as_of)
+    desk, notes = desk_components(book, point.latest_day(Dataset.DESK_FEED))
     components = [
-        *funding_components(book, as_of),
-        positioning_component(book, as_of),
-        *rates_components(book, as_of),
+        *funding_components(book, point.latest_day(Dataset.SOFR)),
+        positioning_component(book, as_of, point.now),
+        *rates_components(book, point.latest_day(Dataset.PAR_CURVE)),
         *desk,
     ]
     frame, _ = book.desk_feed()
@@ -233,9 +241,11 @@ class ContractPosition:
     percentile: float | None
 
 
-def positioning_table(book: FundingBook, as_of: date) -> tuple[date | None, list[ContractPosition]]:
+def positioning_table(
+    book: FundingBook, as_of: date, now: datetime | None = None
+) -> tuple[date | None, list[ContractPosition]]:
     """Per-contract net, week change, 3-year z-score and stress percentile (more short = higher)."""
-    frame = published_positions(book, as_of)
+    frame = published_positions(book, as_of, now)
     if frame.empty:
         return None, []
     report = frame.index[-1].date()

@@ -10,6 +10,7 @@ import pandas as pd
 from market.analytics.stress import stress_percentile
 from market.funding.book import IORB_START, FundingBook
 from market.funding.gauge import sofr_minus_reserves
+from market.publication import Dataset, PointInTime, day_complete_at
 
 RECENT = timedelta(days=365)
 
@@ -59,11 +60,19 @@ def reading(series: pd.Series, day: date, exact: bool = True) -> Reading:
     )
 
 
-def snapshot(book: FundingBook, day: date) -> FundingSnapshot:
-    """The funding picture on `day`, which must be a SOFR publication day."""
+def snapshot(book: FundingBook, day: date, point: PointInTime | None = None) -> FundingSnapshot:
+    """The funding picture on `day`, which must be a SOFR publication day.
+
+    With a `point` in time, a fixing not yet published then (EFFR comes out an hour after
+    SOFR) reads as missing.
+    """
+    point = point or PointInTime.close(day, day_complete_at(day))
     sofr = book.rates("SOFR")
     row = sofr.loc[pd.Timestamp(day)]
-    others = {kind: reading(book.rates(kind)["rate"], day) for kind in ("TGCR", "BGCR", "EFFR")}
+    others = {
+        kind: reading(book.rates(kind)["rate"].loc[: pd.Timestamp(point.latest_day(Dataset(kind)))], day)
+        for kind in ("TGCR", "BGCR", "EFFR")
+    }
     reserves = book.reserve_rate()
     reserve_today = reserves.loc[: pd.Timestamp(day)]
     policy = book.policy().loc[: pd.Timestamp(day)]
