@@ -366,17 +366,21 @@ def history_reply(
     title = f"{name} auctions: last {len(series)} through {latest.auction_date.isoformat()}"
     btcs = [float(r.bid_to_cover) for r in series if r.bid_to_cover is not None]
     dealers = [r.dealer_pct for r in series if r.dealer_pct is not None]
+    ranges = [
+        f"bid-to-cover {min(btcs):.2f}–{max(btcs):.2f}x" if btcs else "no bid-to-cover in the data",
+        f"dealers {min(dealers):.1f}–{max(dealers):.1f}%" if dealers else "no bidder classes in the data",
+    ]
     summary = (
         f"Latest {latest.auction_date.isoformat()}: {cover(latest.bid_to_cover)}, "
         f"dealers {share(latest.dealer_pct)}, indirects {share(latest.indirect_pct)}. "
-        f"Over the {len(series)}: bid-to-cover {min(btcs):.2f}–{max(btcs):.2f}x, "
-        f"dealers {min(dealers):.1f}–{max(dealers):.1f}%."
+        f"Over the {len(series)}: {', '.join(ranges)}."
     )
-    flag_text = (
-        f"Dealer takedown ≥ {threshold:g}%: " + ", ".join(r.auction_date.isoformat() for r in flagged)
-        if flagged
-        else f"No auction with dealers ≥ {threshold:g}% (the flag line on the chart)."
-    )
+    if flagged:
+        flag_text = f"Dealer takedown ≥ {threshold:g}%: " + ", ".join(r.auction_date.isoformat() for r in flagged)
+    elif dealers:
+        flag_text = f"No auction with dealers ≥ {threshold:g}% (the flag line on the chart)."
+    else:
+        flag_text = "Dealer takedown cannot be seen: these auctions' records carry no bidder classes."
     if last_tail_bp is not None:
         note = f"Tail vs WI on {latest.auction_date.isoformat()}: {signed_bp(last_tail_bp, 1)} ({wi_note})."
     else:

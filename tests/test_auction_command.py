@@ -228,3 +228,11 @@ def test_wi_for_an_auction_that_does_not_clear_on_yield_is_refused(services):
     assert reply.text.startswith(
         ":warning: `wi=` applies to auctions that clear on yield; the 2-year FRN clears on discount margin."
     )
+
+
+def test_history_before_bidder_classes_says_the_takedown_cannot_be_seen(services):
+    reply = ask(services, "auction 30y history --as-of 2006-02-09")
+
+    assert reply.outcome is Outcome.OK, reply.text
+    assert "Over the 5: bid-to-cover 1.33–3.71x, no bidder classes in the data." in reply.text
+    assert "Dealer takedown cannot be seen: these auctions' records carry no bidder classes." in reply.text
