@@ -67,7 +67,8 @@ def answer(text: str, ctx: CommandContext, registry: Registry) -> Reply:
             reply = invocation.command.handler(invocation.args, ctx)
             asked = _asked_close(invocation.args.words) or ctx.close_of
             if asked is not None and reply.outcome is Outcome.OK:
-                reply = reply.with_note(ctx.point_in_time(asked).describe().capitalize() + ".")
+                said = ctx.point_in_time(asked).describe()
+                reply = reply.with_note(said[:1].upper() + said[1:] + ".")
     except UsageError as error:
         return usage_reply(error, ctx)
     return reply.shared() if invocation.args.post else reply

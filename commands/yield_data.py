@@ -18,8 +18,10 @@ from market.tenors import TENOR_KEYS, tenor_key
 from market.yields.history import DataStatus, YieldHistory
 
 WINDOWS: tuple[int, ...] = (1, 2, 3, 5, 10)
-# A move whose last larger match is this old (or that has none) is worth a line even below the 99th percentile.
+# A move whose last larger match is this old (or that has none) leads a tenor's answer even below the 99th.
 NOTABLE_AFTER = timedelta(days=365)
+# What "rare" means in every answer.
+RARE_HEADING = "Rare moves (beyond the 99th percentile either way)"
 # A series younger than this many windows (about a year) is too short to call anything rare.
 MIN_HISTORY_WINDOWS = 250
 
@@ -93,12 +95,19 @@ def ranked_moves(closes: pd.Series, day: date) -> list[RankedMove]:
     return [move for move in moves if move is not None]
 
 
+def is_rare(move: RankedMove) -> bool:
+    """Rare: at or beyond the 99th percentile either way, over a history long enough to say so."""
+    return move.window.bp != 0 and move.count >= MIN_HISTORY_WINDOWS and move.rare
+
+
 def is_notable(move: RankedMove) -> bool:
-    """Rare by percentile, or the largest such move in over a year."""
+    """Worth a tenor's headline: rare, or the largest such move in over a year (never called rare)."""
     if move.window.bp == 0 or move.count < MIN_HISTORY_WINDOWS:
         return False
     if move.rare:
         return True
+    if move.resumed is not None:  # only the time since the series came back counts
+        return move.window.end - move.resumed >= NOTABLE_AFTER
     return move.since is None or move.window.end - move.since.end >= NOTABLE_AFTER
 
 
@@ -117,15 +126,25 @@ def describe(tenor: str, move: RankedMove) -> str:
     direction = "rise" if move.window.bp > 0 else "fall"
     span = "on the week" if move.length == WEEKLY else f"over {move.length} day{'s' if move.length != 1 else ''}"
     head = f"{tenor} {signed_bp(move.window.bp)} {span}"
+    if move.resumed is not None:
+        resumed = f"{head}: largest {window_name(move)} {direction} since the series resumed on {move.resumed}"
+        gap = f"{move.broke:%Y}–{move.resumed:%Y}" if move.broke else "its"
+        if move.since is None:
+            return f"{resumed} (and larger than any before its {gap} break)"
+        return f"{resumed} (before its {gap} break: {_where(move)}, {signed_bp(move.since.bp)})"
     if move.since is None:
         return f"{head}: the largest {window_name(move)} {direction} since {move.history_start.year} (on record)"
-    if move.length == WEEKLY:
-        where = f"the week ending {move.since.end.isoformat()}"
-    elif move.length == 1:
-        where = move.since.end.isoformat()
-    else:
-        where = f"the window ending {move.since.end.isoformat()}"
-    return f"{head}: largest {window_name(move)} {direction} since {where} ({signed_bp(move.since.bp)})"
+    return f"{head}: largest {window_name(move)} {direction} since {_where(move)} ({signed_bp(move.since.bp)})"
+
+
+def _where(move: RankedMove) -> str:
+    """Where the last larger move ended: a week (Friday to Friday), a day, or a window."""
+    assert move.since is not None
+    if move.length == WEEKLY:  # Friday-to-Friday weeks only, so it can differ from the 5-day window
+        return f"the Friday-to-Friday week ending {move.since.end.isoformat()}"
+    if move.length == 1:
+        return move.since.end.isoformat()
+    return f"the window ending {move.since.end.isoformat()}"
 
 
 def source_line(history: YieldHistory, close: Close) -> str:

@@ -16,9 +16,11 @@ from commands.options import as_of_date, parse_date, parse_positive_int, split_o
 from commands.registry import Command, CommandArgs, UsageError
 from commands.reply import Observation, Reply
 from commands.yield_data import (
+    RARE_HEADING,
     Close,
     describe,
     is_notable,
+    is_rare,
     parse_tenors,
     pick_close,
     ranked_moves,
@@ -160,11 +162,11 @@ def curve_digest(history: YieldHistory, day: pd.Timestamp) -> list[str]:
         closes = history.closes(tenor)
         if pd.Timestamp(day) not in closes.index:
             continue
-        notable.extend((tenor, move) for move in ranked_moves(closes, day.date()) if is_notable(move))
+        notable.extend((tenor, move) for move in ranked_moves(closes, day.date()) if is_rare(move))
     notable.sort(key=lambda item: rarity_order(item[1]))
     rare_lines = _one_per_tenor(notable)[:MAX_RARE_LINES]
     if rare_lines:
-        lines.append("*Rare moves:*")
+        lines.append(f"*{RARE_HEADING}:*")
         lines.extend(f"• {describe(tenor, move)}; {ordinal(move.percentile)} percentile" for tenor, move in rare_lines)
     return lines
 
@@ -212,7 +214,7 @@ def tenor_detail(history: YieldHistory, close: Close, tenors: tuple[str, ...], c
         notable = sorted((m for m in moves if is_notable(m)), key=rarity_order)
         changes = " · ".join(f"{h.label} {signed_bp(change_bp(frame, tenor, day, bases[h.label]))}" for h in HORIZONS)
         lead = f"*{tenor} {percent(float(level))}*"
-        headlines.append(f"{lead}, {describe(tenor, notable[0]).split(' ', 1)[1]}" if notable else f"{lead}")
+        headlines.append(_rare_headline(lead, tenor, notable))
         table_rows = [f"{'window':<11}{'move':>8}{'pctile':>8}  largest since"]
         for move in moves:
             table_rows.append(
@@ -264,9 +266,23 @@ def _window_label(move: RankedMove) -> str:
     return "Fri-Fri" if move.length == WEEKLY else f"{move.length} day{'s' if move.length != 1 else ''}"
 
 
+def _rare_headline(lead: str, tenor: str, notable: list[RankedMove]) -> str:
+    """The tenor's level with its rarest move; a second rare window when it names another "since"."""
+    if not notable:
+        return lead
+    text = f"{lead}, {describe(tenor, notable[0]).split(' ', 1)[1]}"
+    other = next((m for m in notable[1:] if _since_text(m) != _since_text(notable[0])), None)
+    if other is not None:
+        text += f"; {describe(tenor, other).split(' ', 1)[1]}"
+    return text
+
+
 def _since_text(move: RankedMove) -> str:
     if move.window.bp == 0:
         return "—"
+    if move.resumed is not None:
+        before = f"; before: {move.since.end.isoformat()}" if move.since is not None else ""
+        return f"resumed {move.resumed.isoformat()}{before}"
     if move.since is None:
         return f"on record (since {move.history_start.year})"
     return f"{move.since.end.isoformat()} ({signed_bp(move.since.bp)})"

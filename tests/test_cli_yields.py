@@ -17,7 +17,10 @@ def test_yields_30y_as_of_a_past_friday_works_offline_and_writes_its_chart(tmp_p
     result = run_deskbot(*args, env=env, cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr
-    assert "+44 bp on the week: largest weekly rise since the week ending 1987-04-24 (+47 bp)" in result.stdout
+    assert (
+        "+44 bp on the week: largest weekly rise since the series resumed on 2006-02-10"
+        " (before its 2002–2006 break: the Friday-to-Friday week ending 1987-04-24, +47 bp)" in result.stdout
+    )
     chart = out / "yields_30y_2025-04-11.png"
     assert chart.read_bytes().startswith(PNG_SIGNATURE)
     assert f"chart written to {chart}" in result.stderr

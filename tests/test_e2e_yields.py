@@ -29,7 +29,10 @@ def test_short_yields_command_answers_in_channel_and_uploads_its_chart(bot: BotP
     assert response.status_code == 200
     reply = slack.wait_for(RESPONSE_URL, key="y30", timeout=30)[0].params
     assert reply["response_type"] == "in_channel"  # a chart goes to the channel
-    assert "+44 bp on the week: largest weekly rise since the week ending 1987-04-24 (+47 bp)" in reply["text"]
+    assert (
+        "+44 bp on the week: largest weekly rise since the series resumed on 2006-02-10"
+        " (before its 2002–2006 break: the Friday-to-Friday week ending 1987-04-24, +47 bp)" in reply["text"]
+    )
     [complete] = slack.wait_for("files.completeUploadExternal", timeout=30)
     assert complete.params["channel_id"] == "C0DESK"
     [upload] = slack.calls_to(UPLOAD)

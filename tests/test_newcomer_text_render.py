@@ -124,10 +124,14 @@ def test_deskbot_ask_yields_shows_bold_plain_and_the_table_indented(tmp_path):
 
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[2] == "30y 4.85%, +44 bp on the week: largest weekly rise since the week ending 1987-04-24 (+47 bp)"
+    assert (
+        lines[2] == "30y 4.85%, +44 bp on the week: largest weekly rise since the series resumed on 2006-02-10"
+        " (before its 2002–2006 break: the Friday-to-Friday week ending 1987-04-24, +47 bp);"
+        " +44 bp over 5 days: largest 5-day rise since the window ending 2020-03-18 (+47 bp)"
+    )
     assert lines[3] == "30y 4.85% — 1d −1 bp · 1w +44 bp · 1m +26 bp · YTD +7 bp"
     assert lines[4] == "    window         move  pctile  largest since"
-    assert "    Fri-Fri      +44 bp    99.3  1987-04-24 (+47 bp)" in lines
+    assert "    Fri-Fri      +44 bp    99.3  resumed 2006-02-10; before: 1987-04-24" in lines
     assert "```" not in result.stdout
 
 

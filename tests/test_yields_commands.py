@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 
 import pytest
@@ -42,8 +43,14 @@ def test_yields_gives_the_curve_its_changes_and_the_rare_moves_as_a_desk_says_th
     assert reply.outcome is Outcome.OK
     assert reply.text.startswith("Treasury curve — close 2025-04-11 (Fri)")
     assert "*30y 4.85%* (−1 bp d/d, +44 bp w/w)" in reply.text
-    assert "30y +44 bp on the week: largest weekly rise since the week ending 1987-04-24 (+47 bp)" in reply.text
-    assert "10y +47 bp on the week: largest weekly rise since the week ending 2001-11-16 (+57 bp)" in reply.text
+    assert (
+        "30y +44 bp on the week: largest weekly rise since the series resumed on 2006-02-10"
+        " (before its 2002–2006 break: the Friday-to-Friday week ending 1987-04-24, +47 bp)" in reply.text
+    )
+    assert (
+        "10y +47 bp on the week: largest weekly rise since the Friday-to-Friday week ending 2001-11-16 (+57 bp)"
+        in reply.text
+    )
     assert "*Week:* 2s10s bear steepener (2y +28 bp, 10y +47 bp, spread +19 bp)" in reply.text
     assert "*Day:* 2s10s bear flattener" in reply.text
     assert "2s10s    +52" in reply.text  # 4.48 − 3.96
@@ -75,7 +82,7 @@ def test_yields_for_several_tenors_and_a_chosen_history(registry):
     (chart,) = reply.charts
     assert [series.label for series in chart.series] == ["10y", "30y"]
     assert chart.series[0].points[0][0] == date(2025, 1, 2)
-    assert "Fri-Fri      +44 bp    99.3  1987-04-24 (+47 bp)" in reply.text
+    assert "Fri-Fri      +44 bp    99.3  resumed 2006-02-10; before: 1987-04-24" in reply.text
 
 
 def test_the_short_slash_commands_take_the_same_path(registry):
@@ -168,3 +175,24 @@ def test_every_block_fits_slack(registry):
             if block["type"] == "section":
                 assert len(block["text"]["text"]) <= 3000
         assert "Traceback" not in json.dumps(payload)
+
+
+def test_the_rare_list_holds_only_moves_beyond_the_99th_percentile_and_says_so(registry):
+    reply = ask(registry, "yields --as-of 2025-04-09")
+    lines = reply.text.splitlines()
+    start = lines.index("*Rare moves (beyond the 99th percentile either way):*")
+    rare = [line for line in lines[start + 1 :] if line.startswith("• ")]
+
+    assert rare, reply.text
+    for line in rare:
+        percentile = float(re.search(r"; ([0-9.]+)(?:st|nd|rd|th) percentile$", line).group(1))  # type: ignore[union-attr]
+        assert percentile >= 99.0 or percentile <= 1.0, line
+    assert not any("30y +31 bp over 3 days" in line for line in rare)  # 98.9th: large, not rare
+
+
+def test_a_largest_since_never_reaches_silently_across_the_thirty_year_gap(registry):
+    reply = ask(registry, "yields 30y --as-of 2006-02-10")
+
+    assert "since 2002-02-12" not in reply.text
+    assert "1 day         +4 bp    81.1  resumed 2006-02-09; before: 2002-02-12" in reply.text
+    assert reply.text.splitlines()[1] == "*30y 4.55%*"  # an ordinary move leads with no claim

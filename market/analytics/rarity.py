@@ -23,6 +23,9 @@ import numpy as np
 import pandas as pd
 
 MAX_GAP_DAYS = 10
+# Consecutive windows ending further apart than this sit either side of a series break:
+# "largest since" never reaches across it (the 30-year was not published 2002-2006).
+SEGMENT_BREAK_DAYS = 31
 WEEKLY = "weekly"
 # A move is "rare" at or beyond these percentiles of its own history.
 RARE_HIGH = 99.0
@@ -48,6 +51,10 @@ class RankedMove:
     since: Window | None  # the last larger move in the same direction, None = largest on record
     history_start: date  # first window end in the comparison
     count: int  # windows compared
+    # Set when no larger move came since the series last resumed after a break (its first close);
+    # `since` is then the larger move before the break, if any.
+    resumed: date | None = None
+    broke: date | None = None  # the last window end before that break
 
     @property
     def rare(self) -> bool:
@@ -103,6 +110,11 @@ def rank(moves: Moves, end: date) -> RankedMove | None:
     history = moves.bp[: position + 1]
     percentile = float(np.count_nonzero(history <= bp)) * 100.0 / len(history)
     since = _largest_since(moves, position)
+    segment = _segment_start(moves, position)
+    resumed = broke = None
+    if segment > 0 and (since is None or since < segment):
+        resumed = _day(moves.starts[segment])  # `since`, if any, lies before the break
+        broke = _day(moves.ends[segment - 1])
     return RankedMove(
         window=_window(moves, position),
         length=moves.length,
@@ -110,7 +122,16 @@ def rank(moves: Moves, end: date) -> RankedMove | None:
         since=None if since is None else _window(moves, since),
         history_start=_day(moves.ends[0]),
         count=len(history),
+        resumed=resumed,
+        broke=broke,
     )
+
+
+def _segment_start(moves: Moves, position: int) -> int:
+    """The first window after the last series break at or before `position` (0 when there is none)."""
+    gaps = np.diff(moves.ends[: position + 1]).astype(np.int64) > SEGMENT_BREAK_DAYS
+    breaks = np.flatnonzero(gaps)
+    return int(breaks[-1]) + 1 if len(breaks) else 0
 
 
 def _largest_since(moves: Moves, position: int) -> int | None:
