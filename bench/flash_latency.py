@@ -72,7 +72,7 @@ def one_run(interval: float, delay: float) -> tuple[float, float, int]:
         render_png(reply.charts[0])
         rendered = time.perf_counter()
         publisher.join()
-        assert reply.text.startswith(":rotating_light: Result: 30-year auction 2023-11-09"), reply.text
+        assert reply.text.startswith(":red_circle: Result: 30-year auction 2023-11-09"), reply.text
         return ready - switched[0], rendered - switched[0], len(upstream.requests)
 
 

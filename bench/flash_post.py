@@ -88,7 +88,7 @@ def one_run(slack: SlackStandIn, interval: float, delay: float) -> tuple[float, 
         reply = format_flash(book, outcome)
         delivery.post(CHANNEL, reply)
         publisher.join()
-        assert reply.text.startswith(":rotating_light: Result: 30-year auction 2023-11-09"), reply.text
+        assert reply.text.startswith(":red_circle: Result: 30-year auction 2023-11-09"), reply.text
         message = slack.wait_for("chat.postMessage", posts_before + 1)[posts_before].at
         chart = slack.wait_for("files.completeUploadExternal", charts_before + 1)[charts_before].at
         first_poll = min(at for at in upstream.arrivals if at >= switched[0])

@@ -24,6 +24,7 @@ EMOJI = {
     "rotating_light": "\U0001f6a8",
     "red_circle": "\U0001f534",
     "large_yellow_circle": "\U0001f7e1",
+    "large_orange_circle": "\U0001f7e0",
     "large_green_circle": "\U0001f7e2",
     "white_circle": "\u26aa",
     "white_check_mark": "\u2705",

@@ -42,7 +42,14 @@ FLASH_HISTORY_COUNT = 12
 WI_RANGE = (-2.0, 20.0)
 CUSIP = re.compile(r"^[0-9]{3}[0-9A-Z]{5}[0-9]$")
 TENOR_HINT = "2y 3y 5y 7y 10y 20y 30y, tips5y tips10y tips20y tips30y, frn, bills 4w 6w 8w 13w 17w 26w 52w, or a CUSIP"
-GRADE_ICONS = {"strong": ":large_green_circle:", "in line": ":white_circle:", "weak": ":red_circle:"}
+GRADE_ICONS = {
+    "strong": ":large_green_circle:",
+    "in line": ":white_circle:",
+    "soft": ":large_orange_circle:",
+    "weak": ":red_circle:",
+}
+# A WI yield further than this from where the auction cleared is a typo or another tenor's yield.
+WI_MAX_DISTANCE_BP = 25.0
 
 
 def auction_command(book: AuctionBook) -> Command:
@@ -194,7 +201,7 @@ def result_reply(book: AuctionBook, request: ResultRequest, as_of: date, now: da
             f"{'discount margin' if record.kind == Kind.FRN else 'rate'}.",
             command,
         )
-    wi_yield, wi_note = resolve_wi(book, record, request.wi_yield)
+    wi_yield, wi_note = resolve_wi(book, record, request.wi_yield, command)
     if request.history:
         return history_reply(book, tenor, record, refresh, tail_of(record, wi_yield), wi_note)
     assessment = assess(record, records, book.policy, wi_yield)
@@ -218,20 +225,46 @@ def no_result_reply(tenor: str, through: date, refresh: Refresh | None) -> Reply
     return Reply(text=blocks.fallback(text), blocks=blocks.fit(blocks.sections(text)))
 
 
-def resolve_wi(book: AuctionBook, record: AuctionRecord, given: float | None) -> tuple[float | None, str]:
-    """The WI yield to measure the tail against, and a note on where it came from."""
+def wi_too_far(record: AuctionRecord, wi_yield: float) -> str | None:
+    """Why `wi_yield` cannot be this auction's WI (more than 25 bp from the high yield), or None."""
+    if record.high_yield is None:
+        return None
+    distance = abs(float(record.high_yield) - wi_yield) * 100
+    if round(distance, 1) <= WI_MAX_DISTANCE_BP:
+        return None
+    return (
+        f"wi={wi_yield:g} is {distance:.1f} bp from the {record.tenor}'s high yield {record.high_yield:.3f}%: "
+        f"a WI yield is within {WI_MAX_DISTANCE_BP:g} bp of where the auction cleared; did you mean another tenor?"
+    )
+
+
+def resolve_wi(
+    book: AuctionBook, record: AuctionRecord, given: float | None, command: Command | None = None
+) -> tuple[float | None, str]:
+    """The WI yield to measure the tail against, and a note on where it came from.
+
+    A given WI more than 25 bp from the high yield is refused (a `UsageError` when a person typed
+    it, else left out with a note); a desk-feed quote that far off is left out with a note.
+    """
     if record.high_yield is None:
         return None, ""  # bills and FRNs do not clear on yield: no tail to measure
     if given is not None:
-        return given, f"WI {given:.3f}% as given"
+        problem = wi_too_far(record, given)
+        if problem is None:
+            return given, f"WI {given:.3f}% as given"
+        if command is not None:
+            raise UsageError(problem, command)
+        return None, f"the given {problem.split(':')[0]}, so it is not used"
     if book.wi_feed is not None:
         try:
             found = book.wi_feed.wi_for(record)
         except UpstreamError as error:
             return None, f"WI feed unavailable ({error.reason})"
-        if found is not None:
-            return found, f"WI {found:.3f}% from the desk feed"
-        return None, "the desk WI feed has no quote for this auction"
+        if found is None:
+            return None, "the desk WI feed has no quote for this auction"
+        if (problem := wi_too_far(record, found)) is not None:
+            return None, f"the desk feed's {problem.split(':')[0]}, so it is not used"
+        return found, f"WI {found:.3f}% from the desk feed"
     return None, ""
 
 
@@ -274,7 +307,8 @@ def tail_line(assessment: Assessment, wi_note: str) -> str:
     if record.high_yield is None:
         return prefix.strip()
     if proxy.value is None:
-        return prefix + "High − median: n/a (the source has no median for this auction). Add `wi=4.46` for the tail."
+        hint = f"wi={float(record.high_yield):.2f}"  # the security's own level, not another tenor's
+        return prefix + f"High − median: n/a (the source has no median for this auction). Add `{hint}` for the tail."
     avg = f", prior avg {signed_bp(proxy.prior_mean, 1)}" if proxy.prior_mean is not None else ""
     return prefix + f"High − median instead: {signed_bp(proxy.value, 1)}{avg}."
 
@@ -309,6 +343,8 @@ def format_result(assessment: Assessment, book: AuctionBook, freshness: str = ""
     )
     lines = [headline, tail_line(assessment, wi_note)]
     lines.extend(f":warning: *{flag}*" for flag in assessment.flags)
+    lines.extend(f"• {standout} (on the strong side)" for standout in assessment.standouts)
+    lines.extend(f"• Record: {found}." for found in assessment.records)
     lines.append(f"*{grade.label.capitalize()}*: " + "; ".join(grade.reasons) + ".")
     priors = assessment.priors
     n = len(priors)
@@ -448,7 +484,10 @@ def format_flash(book: AuctionBook, outcome: FlashOutcome, wi_yield: float | Non
         last_tail_bp=assessment.tail_bp,
         tail_flag_bp=book.policy.tail_flag_bp,
     )
-    flash_title = f":rotating_light: Result: {reply.text.splitlines()[0]}"
-    built = (blocks.header(flash_title.removeprefix(":rotating_light: ")), *reply.blocks[1:])
+    # The flash wears the grade's colour, not an alarm: a strong auction is no emergency.
+    icon = GRADE_ICONS.get(assessment.grade.label, ":white_circle:")
+    header = f"Result: {reply.text.splitlines()[0]}"
+    flash_title = f"{icon} {header}"
+    built = (blocks.header(header), *reply.blocks[1:])
     rest = reply.text.split("\n", 1)[1]
     return Reply(text=blocks.fallback(f"{flash_title}\n{rest}"), blocks=built, charts=(chart,))

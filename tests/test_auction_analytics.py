@@ -34,16 +34,20 @@ def test_the_april_2025_ten_year_was_strong_against_its_prior_six():
     assert assessment.grade.reasons == (
         "bid-to-cover above average (2.67x vs 2.56x average)",
         "dealers took less (10.7% vs 13.8% average)",
-        "indirects took more (87.9% vs 68.3% average)",
+        "indirects took more (87.9% vs 68.3% average, above the prior range)",
+        "directs took less (1.4% vs 17.9% average, below the prior range)",
     )
-    assert assessment.flags == ()
+    assert assessment.grade.score == 3.0  # +1 +1 +2 for cover, dealers, indirects; −1 for directs (half weight)
+    assert assessment.flags == ("Directs 1.4%, below the prior six's range 8.4–23.6%",)
+    assert assessment.standouts == ("Indirects 87.9%, above the prior six's range 61.4–77.6%",)
 
 
 def test_the_november_2023_thirty_year_was_weak_with_cover_below_the_prior_minimum():
     assessment = assess(shipped("912810TV0/2023-11-09"), shipped_records())
 
     assert assessment.grade.label == "weak"
-    assert assessment.flags == ("Bid-to-cover 2.24x is below the prior 6's minimum (2.35x)",)
+    assert "Bid-to-cover 2.24x, below the prior six's range 2.35–2.52x" in assessment.flags
+    assert "High − median +11.9 bp, above the prior six's range +6.9 bp to +9.7 bp" in assessment.flags
     assert assessment.metrics["high_minus_median_bp"].value == pytest.approx(11.9)
 
 
@@ -68,8 +72,11 @@ def test_a_stop_through_counts_for_the_auction():
 def test_dealers_at_or_above_the_threshold_are_flagged_and_the_threshold_is_configurable():
     frn = shipped("91282CMX6/2025-04-23")  # April 2025 2-year FRN: dealers took 49.6%
     flagged = assess(frn, shipped_records())
-    assert flagged.flags[0] == "Dealers took 49.6% of competitive accepted (≥ 40%): a quasi-failure"
-    assert flagged.grade.label == "weak"
+    assert flagged.flags[0] == (
+        "Dealers took 49.6% of competitive accepted (≥ 40%), above the prior six's range 20.9–34.2%: "
+        "heavy, but no failure for a 2-year FRN, whose dealers took ≥ 40% in 4 of its previous 24 auctions"
+    )
+    assert flagged.grade.label == "weak"  # on its score: cover, dealers and indirects all outside the FRN range
 
     relaxed = assess(frn, shipped_records(), AuctionPolicy(dealer_flag_pct=50))
     assert not any("Dealers took" in flag for flag in relaxed.flags)

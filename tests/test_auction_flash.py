@@ -61,7 +61,7 @@ def test_the_flash_returns_exactly_one_result_once_results_post(tmp_path, upstre
     assert fake.sleeps == [30.0, 1.0, 1.0]  # wait for the 13:00 close, then poll every second
     assert [(r.path, r.query["startDate"]) for r in upstream.requests] == [(SEARCH, "11/09/2023")] * 3
     lines = reply.text.splitlines()
-    assert lines[0] == ":rotating_light: Result: 30-year auction 2023-11-09: weak"
+    assert lines[0] == ":red_circle: Result: 30-year auction 2023-11-09: weak"
     assert "high yield *4.769%* · bid-to-cover *2.24x* · dealers *24.7%*" in lines[1]
     assert reply.blocks[0]["text"]["text"] == "Result: 30-year auction 2023-11-09: weak"
     (chart,) = reply.charts
@@ -118,7 +118,7 @@ def test_the_flash_with_a_wi_yield_draws_the_tail_against_its_flag_line(tmp_path
     reply = format_flash(book, outcome, wi_yield=4.716)
 
     assert reply.text.splitlines()[:3] == [
-        ":rotating_light: Result: 30-year auction 2023-11-09: weak",
+        ":red_circle: Result: 30-year auction 2023-11-09: weak",
         ":red_circle: high yield *4.769%* · bid-to-cover *2.24x* · dealers *24.7%* · indirects *60.1%* · directs 15.2%",
         "Tail vs WI: *+5.3 bp* (tailed; WI 4.716% as given).",
     ]

@@ -99,7 +99,7 @@ def test_the_flash_carries_the_result_a_desk_remembers(replayed, slack: SlackSta
     assert "10-year auction 2025-04-09: strong" in ten
     assert "*4.435%*" in ten and "*2.67x*" in ten and "dealers *10.7%*" in ten and "indirects *87.9%*" in ten
     thirty = texts[f"flash:{AUCTIONS}:30y:2025-04-10:line"]
-    assert thirty.startswith(":rotating_light: Result: 30-year auction 2025-04-10")
+    assert thirty.startswith(":white_circle: Result: 30-year auction 2025-04-10")  # the grade's colour
     assert thirty.endswith("details in the thread.")
     briefing = texts[f"briefing:{AUCTIONS}:30y:2025-04-10"]
     assert "*The last 6 30y auctions:*" in briefing and "Stress gauge" in briefing
