@@ -16,6 +16,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from market.analytics.alerts import ALERT_TENORS
+from market.tenors import tenor_key
+
 
 class ConfigError(Exception):
     """Settings are missing or malformed; each problem names its variable and never shows a secret."""
@@ -107,6 +110,7 @@ class Settings(SlackCredentials):
     stale_claim_seconds: float = Field(120.0, gt=0, le=86400, validation_alias="DESKBOT_STALE_CLAIM_SECONDS")
     leader_poll_seconds: float = Field(10.0, gt=0, le=300, validation_alias="DESKBOT_LEADER_POLL_SECONDS")
     dealer_flag_pct: float = Field(40.0, gt=0, le=100, validation_alias="DESKBOT_DEALER_FLAG_PCT")
+    alert_tenors: str = Field(",".join(ALERT_TENORS), validation_alias="DESKBOT_ALERT_TENORS")
     tail_flag_bp: float = Field(2.0, gt=0, le=100, validation_alias="DESKBOT_TAIL_FLAG_BP")
     flash_poll_seconds: float = Field(1.0, gt=0, le=300, validation_alias="DESKBOT_FLASH_POLL_SECONDS")
     flash_timeout_minutes: float = Field(30.0, gt=0, le=600, validation_alias="DESKBOT_FLASH_TIMEOUT_MINUTES")
@@ -157,6 +161,19 @@ class Settings(SlackCredentials):
     def short_command_map(self) -> dict[str, str]:
         """Slash command name → deskbot subcommand, e.g. `/yields` → `yields`."""
         return parse_short_commands(self.short_commands)
+
+    @field_validator("alert_tenors")
+    @classmethod
+    def _alert_tenors(cls, value: str) -> str:
+        keys = [tenor_key(word.strip()) for word in value.split(",") if word.strip()]
+        if not keys or None in keys:
+            raise ValueError(f"must be tenors separated by commas, e.g. 2y,10y,30y (got {value!r})")
+        return ",".join(key for key in keys if key is not None)
+
+    @property
+    def alert_tenor_keys(self) -> tuple[str, ...]:
+        """The tenors whose moves the alert checks watch."""
+        return tuple(self.alert_tenors.split(","))
 
     @field_validator("log_level")
     @classmethod

@@ -135,7 +135,7 @@ def build_services(
         yields=yields,
         auctions=auctions,
         funding=funding,
-        thresholds=AlertThresholds(dealer_pct=settings.dealer_flag_pct),
+        thresholds=AlertThresholds(dealer_pct=settings.dealer_flag_pct, tenors=settings.alert_tenor_keys),
         watch_clock=clock,
         skipped_posts=skipped_posts,
     )

@@ -154,3 +154,14 @@ def test_good_serve_settings_load(monkeypatch):
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
     settings = load_settings(require_slack=True)
     assert settings.require_slack() == ("xoxb-1", "s")
+
+
+def test_alert_tenors_default_to_every_coupon_tenor_and_can_be_narrowed(monkeypatch):
+    from bot.config import ConfigError, load_settings
+
+    assert load_settings(env_file=None).alert_tenor_keys == ("2y", "3y", "5y", "7y", "10y", "20y", "30y")
+    monkeypatch.setenv("DESKBOT_ALERT_TENORS", "10Y, 30y")
+    assert load_settings(env_file=None).alert_tenor_keys == ("10y", "30y")
+    monkeypatch.setenv("DESKBOT_ALERT_TENORS", "10y,99y")
+    with pytest.raises(ConfigError, match="DESKBOT_ALERT_TENORS"):
+        load_settings(env_file=None)

@@ -90,17 +90,27 @@ def test_alerts_fire_once_per_condition_on_what_was_public_at_each_check(tmp_pat
     april_10 = SIX_PM + timedelta(days=1)
 
     stack.scheduler.run_due(SIX_PM.replace(hour=13, minute=15))
-    assert slack.messages[AUCTIONS] == []  # at 13:15 only the 04-08 close is out, and it met no threshold
+    at_one_fifteen = [m["text"] for m in slack.messages[AUCTIONS]]
+    # At 13:15 only the 04-08 close is out: of its moves, the 20y's +15 bp met a threshold.
+    assert at_one_fifteen == [
+        ":rotating_light: *Alert, as of 2025-04-09 13:15 ET:* 20y +15 bp on the day, as of the 2025-04-08 close "
+        "(threshold ±15 bp)"
+    ]
     stack.scheduler.run_due(SIX_PM.replace(hour=18, minute=20))
     stack.scheduler.run_due(april_10.replace(hour=13, minute=15))  # still sees the 04-09 close: not posted again
 
     alerts = [m["text"] for m in slack.messages[AUCTIONS]]
     keys = sorted(m["metadata"]["event_payload"]["key"] for m in slack.messages[AUCTIONS])
-    assert keys == [
+    assert keys == [  # every coupon tenor is watched
         "alert:C0AUCTIONS:gauge:2025-04-10",
+        "alert:C0AUCTIONS:move1d-20y:2025-04-08",
         "alert:C0AUCTIONS:move1d-2y:2025-04-09",
+        "alert:C0AUCTIONS:move1d-3y:2025-04-09",
         "alert:C0AUCTIONS:move1d-5y:2025-04-09",
+        "alert:C0AUCTIONS:move1d-7y:2025-04-09",
         "alert:C0AUCTIONS:move3d-10y:2025-04-09",
+        "alert:C0AUCTIONS:move3d-20y:2025-04-09",
+        "alert:C0AUCTIONS:move3d-7y:2025-04-09",
     ]
     assert (
         ":rotating_light: *Alert, as of 2025-04-09 18:20 ET:* 2y +20 bp on the day, as of the 2025-04-09 close "
@@ -131,7 +141,7 @@ def test_an_alert_whose_answer_was_lost_is_found_in_the_channel_not_posted_again
     stack.scheduler.run_due((SIX_PM + timedelta(days=1)).replace(hour=13, minute=15))  # sees the 04-09 close again
 
     keys = [m["metadata"]["event_payload"]["key"] for m in slack.messages[AUCTIONS]]
-    assert len(keys) == len(set(keys)) == 4
+    assert len(keys) == len(set(keys)) == 8
     assert {stack.ledger.get(key).state for key in keys} == {State.SENT}
     assert len(slack.calls_to("conversations.history")) == 1
 

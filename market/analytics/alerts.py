@@ -16,7 +16,8 @@ import pandas as pd
 from market.analytics.rarity import day_moves, rank
 from market.records import AuctionRecord
 
-ALERT_TENORS = ("2y", "5y", "10y", "30y")
+# Every coupon tenor of the curve, unless the desk sets its own (DESKBOT_ALERT_TENORS).
+ALERT_TENORS = ("2y", "3y", "5y", "7y", "10y", "20y", "30y")
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class AlertThresholds:
     sofr_iorb_bp: float = 10.0
     srf_bn: float = 10.0
     gauge_score: float = 80.0
+    tenors: tuple[str, ...] = ALERT_TENORS
 
 
 class AlertKind(StrEnum):
@@ -92,7 +94,7 @@ def evaluate_alerts(
 
 def _move_alerts(day: date, limits: AlertThresholds, closes: Callable[[str], pd.Series]) -> list[Alert]:
     fired = []
-    for tenor in ALERT_TENORS:
+    for tenor in limits.tenors:
         series = closes(tenor)
         if pd.Timestamp(day) not in series.index:
             continue
