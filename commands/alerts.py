@@ -14,7 +14,7 @@ from commands.registry import Command, CommandArgs, UsageError
 from commands.reply import Observation, Reply, titled_reply
 from commands.services import BriefingServices
 from market.analytics.alerts import Alert, AlertKind, FundingReadings, evaluate_alerts
-from market.funding.book import FundingBook
+from market.funding.book import IORB_START, FundingBook
 from market.funding.gauge import gauge, sofr_minus_reserves, srf_take_up
 from market.publication import Dataset, PointInTime
 from market.records import describe_tenor
@@ -60,8 +60,10 @@ def fired_alerts(services: BriefingServices, point: PointInTime) -> list[Alert]:
 
 def _funding_readings(book: FundingBook, today: date, point: PointInTime) -> FundingReadings:
     score = gauge(book, today, point.now)[0].score
+    spread = _last(sofr_minus_reserves(book), point.latest_day(Dataset.SOFR))
     return FundingReadings(
-        sofr_minus_reserves_bp=_last(sofr_minus_reserves(book), point.latest_day(Dataset.SOFR)),
+        sofr_minus_reserves_bp=spread,
+        reserve_label="IORB" if spread is None or spread[0] >= IORB_START else "IOER",
         srf_take_up_bn=_last(srf_take_up(book), point.latest_day(Dataset.REPO_OPERATIONS)),
         gauge_score=(today, score) if score is not None else None,
     )

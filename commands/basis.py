@@ -19,7 +19,7 @@ from commands.reply import Observation, Reply
 from market.analytics import basis as calc
 from market.analytics.stress import GROUP_WEIGHTS, Component, Gauge, LeverageLine, traffic_light
 from market.calendar import business_days_after
-from market.funding.book import FundingBook
+from market.funding.book import IORB_START, FundingBook
 from market.funding.gauge import gauge, positioning_table
 from market.publication import Dataset
 from market.sources.cftc import TREASURY_CONTRACTS
@@ -151,7 +151,8 @@ def gauge_reply(result: Gauge, leverage: LeverageLine, book: FundingBook, notes:
         weights += f" Missing groups' weight is shared out: used here {used}."
     missing_line = missing_summary(result)
     context = (
-        f"Data to {result.as_of} · NY Fed Markets (SOFR, repo operations), FRED (IORB), "
+        f"Data to {result.as_of} · NY Fed Markets (SOFR, repo operations), "
+        f"FRED ({'IORB' if result.as_of >= IORB_START else 'IOER'}), "
         "CFTC Traders in Financial Futures (futures only, published Fridays)"
         + (", yields history" if book.closes is not None else "")
         + (", desk feed" if book.desk_feeds else "")

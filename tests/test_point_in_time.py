@@ -163,3 +163,12 @@ def test_a_replay_clock_stops_at_its_end_and_nothing_after_it_is_ever_due():
     assert clock() == end and clock.stopped
     # Monday's 06:00 post of the next week never comes due while the replay runs.
     assert clock.to_real(et(date(2025, 4, 14), 6)) - real[0] > timedelta(days=365)
+
+
+def test_2019_names_the_rate_on_reserves_ioer_in_the_gauge_and_the_alerts(registry):
+    ctx = CommandContext(now=et(date(2019, 9, 18), 10))
+    gauge = answer("basis 2019-09-17", ctx, registry).text
+    alerts = answer("alerts 2019-09-17", ctx, registry).text
+
+    assert "SOFR − IOER +315 bp" in gauge and "SOFR − IORB" not in gauge and "FRED (IOER)" in gauge
+    assert "SOFR − IOER +315 bp on 2019-09-17 (threshold 10 bp)" in alerts

@@ -116,6 +116,7 @@ class FundingReadings:
     sofr_minus_reserves_bp: tuple[date, float] | None
     srf_take_up_bn: tuple[date, float] | None
     gauge_score: tuple[date, float] | None
+    reserve_label: str = "IORB"  # IOER before 29 July 2021
 
 
 def _funding_alerts(limits: AlertThresholds, readings: FundingReadings) -> list[Alert]:
@@ -123,7 +124,8 @@ def _funding_alerts(limits: AlertThresholds, readings: FundingReadings) -> list[
     if readings.sofr_minus_reserves_bp is not None:
         day, spread = readings.sofr_minus_reserves_bp
         if spread >= limits.sofr_iorb_bp:
-            fired.append(Alert(AlertKind.SOFR_RESERVES, "SOFR − IORB", spread, limits.sofr_iorb_bp, day))
+            subject = f"SOFR − {readings.reserve_label}"
+            fired.append(Alert(AlertKind.SOFR_RESERVES, subject, spread, limits.sofr_iorb_bp, day))
     if readings.srf_take_up_bn is not None:
         day, take_up = readings.srf_take_up_bn
         if take_up >= limits.srf_bn:

@@ -74,7 +74,7 @@ def funding_components(book: FundingBook, as_of: date) -> list[Component]:
         stress.level_component(
             "sofr_iorb",
             FUNDING,
-            "SOFR − IORB",
+            "SOFR − IORB" if as_of >= IORB_START else "SOFR − IOER",
             "bp",
             sofr_minus_reserves(book),
             as_of,
