@@ -196,11 +196,20 @@ class SlackDelivery:
                 )
         return Posted(ts, plain_text=plain_text, chart_problem=chart_problem)
 
-    def find_post(self, channel_id: str, post_key: str, oldest: float) -> str | None:
-        """The `ts` of a message carrying `post_key` posted since `oldest` (epoch seconds), or None."""
-        response = self._client.conversations_history(
-            channel=channel_id, oldest=str(oldest), include_all_metadata=True, limit=200
-        )
+    def find_post(self, channel_id: str, post_key: str, oldest: float, thread_ts: str | None = None) -> str | None:
+        """The `ts` of a message carrying `post_key` posted since `oldest` (epoch seconds), or None.
+
+        A reply in a thread is not in `conversations.history` (Slack lists parents only):
+        with `thread_ts` the thread itself is searched, through `conversations.replies`.
+        """
+        if thread_ts is not None:
+            response = self._client.conversations_replies(
+                channel=channel_id, ts=thread_ts, include_all_metadata=True, limit=1000
+            )
+        else:
+            response = self._client.conversations_history(
+                channel=channel_id, oldest=str(oldest), include_all_metadata=True, limit=200
+            )
         for message in response.get("messages") or []:
             metadata = message.get("metadata") or {}
             payload = metadata.get("event_payload") or {}

@@ -172,3 +172,30 @@ def test_a_claim_a_crash_left_moments_ago_is_taken_over_when_it_goes_stale_not_a
 
     assert stack.ledger.get(DAILY_0409).detail == "found after a restart"
     assert len(_daily_posts(slack)) == 1
+
+
+def test_a_flash_that_reached_its_thread_before_a_crash_is_found_there_not_posted_again(tmp_path, slack):
+    # Slack lists thread replies in conversations.replies, not conversations.history: recovery must look there.
+    stack = build_stack(f"sqlite:///{tmp_path / 'deskbot.sqlite3'}", slack)
+    stack.subscriptions.put(Subscription(AUCTIONS, Feed.BRIEFINGS, ("10y",), 60, "U0ADMIN"))
+    stack.subscriptions.put(Subscription(AUCTIONS, Feed.FLASH, ("10y",), 60, "U0ADMIN"))
+    noon, close = SIX_PM.replace(hour=12), SIX_PM.replace(hour=13)
+    stack.scheduler.run_due(noon)  # the briefing
+    briefing = stack.ledger.get(f"briefing:{AUCTIONS}:10y:2025-04-09")
+    flash_key = f"flash:{AUCTIONS}:10y:2025-04-09"
+    crashed = PostLedger(create_database(f"sqlite:///{tmp_path / 'deskbot.sqlite3'}"), "crashed")
+    assert crashed.claim(flash_key, AUCTIONS, close, close) is Claim.NEW
+    WebClient(token=slack.token, base_url=slack.api_url).chat_postMessage(
+        channel=AUCTIONS,
+        thread_ts=briefing.message_ts,
+        text="Result: 10-year auction 2025-04-09",
+        metadata={"event_type": "deskbot_post", "event_payload": {"key": flash_key}},
+    )  # the flash reached its thread; the process died before its channel line
+
+    stack.scheduler.run_due(close + timedelta(minutes=3))  # the claim is stale (2 minutes)
+
+    keys = [m.get("metadata", {}).get("event_payload", {}).get("key") for m in slack.messages[AUCTIONS]]
+    assert keys.count(flash_key) == 1
+    assert keys.count(flash_key + ":line") == 1  # the missing line, posted once
+    assert stack.ledger.get(flash_key).detail == "found after a restart"
+    assert slack.calls_to("conversations.replies") and not slack.calls_to("conversations.history")

@@ -319,20 +319,30 @@ class SlackStandIn:
         return {"ok": True, "channel": params["channel"], "ts": ts, "message": message}
 
     def _api_conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Parent messages only, newest first, as Slack documents: thread replies are not listed here."""
         channel = str(params.get("channel"))
         if error := self._channel_error(channel, need_membership=True):
             return {"ok": False, "error": error}
         oldest = float(params.get("oldest") or 0)
-        include_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
-        found = []
-        for message in reversed(self.messages.get(channel, [])):
-            if float(message["ts"]) < oldest:
-                continue
-            shown = dict(message)
-            if not include_metadata:
-                shown.pop("metadata", None)
-            found.append(shown)
+        found = [
+            _shown(message, params)
+            for message in reversed(self.messages.get(channel, []))
+            if float(message["ts"]) >= oldest and message.get("thread_ts", message["ts"]) == message["ts"]
+        ]
         return {"ok": True, "messages": found[: int(params.get("limit") or 100)], "has_more": False}
+
+    def _api_conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A thread: its parent first, then the replies, oldest first (`thread_not_found` for an unknown ts)."""
+        channel, parent = str(params.get("channel")), str(params.get("ts"))
+        if error := self._channel_error(channel, need_membership=True):
+            return {"ok": False, "error": error}
+        messages = self.messages.get(channel, [])
+        if not any(message["ts"] == parent for message in messages):
+            return {"ok": False, "error": "thread_not_found"}
+        thread = [m for m in messages if m["ts"] == parent or m.get("thread_ts") == parent]
+        thread.sort(key=lambda m: float(m["ts"]))
+        found = [_shown(m, params) for m in thread]
+        return {"ok": True, "messages": found[: int(params.get("limit") or 1000)], "has_more": False}
 
     def _api_chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         if refusal := self._refuse_message(params):
@@ -447,6 +457,14 @@ class SlackStandIn:
         ts = f"{int(now)}.{next(self._ids):06d}"
         self.ts_times[ts] = now  # the exact moment, for showing replay time
         return ts
+
+
+def _shown(message: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """A message as a read method returns it: metadata only when `include_all_metadata` is asked."""
+    shown = dict(message)
+    if str(params.get("include_all_metadata", "")).lower() not in ("1", "true"):
+        shown.pop("metadata", None)
+    return shown
 
 
 def block_problem(blocks: Any) -> str | None:

@@ -81,6 +81,7 @@ class PostRunner:
             found = self._already_posted(post)
             if found is not None:
                 self._ledger.finish(post.key, State.SENT, now, message_ts=found, detail="found after a restart")
+                self._complete_recovered(post, now)
                 return Fired.RECOVERED
         if late > self._settings.grace:
             minutes = int(late.total_seconds() // 60)
@@ -97,7 +98,7 @@ class PostRunner:
         if reply.outcome is not Outcome.OK:
             return self._failed(post, now, f"the command failed ({reply.outcome.value}, ref {ref})", permanent=False)
         try:
-            posted = self._post(post, reply)
+            posted = self._post(post, reply, now)
         except SlackApiError as error:
             reason = str(error.response.get("error", "unknown_error"))
             return self._failed(post, now, f"Slack said {reason}", permanent=reason in PERMANENT_ERRORS, reason=reason)
@@ -165,26 +166,60 @@ class PostRunner:
         self._ledger.finish(post.key, State.SENT, now, detail=f"{len(fired)} condition(s) met")
         return Fired.SENT
 
-    def _post(self, post: PlannedPost, reply: Reply) -> Posted:
-        thread_ts = None
-        if post.thread_of:
-            parent = self._ledger.get(post.thread_of)
-            thread_ts = parent.message_ts if parent and parent.state is State.SENT else None
+    def _thread_of(self, post: PlannedPost) -> str | None:
+        """The ts of the post's parent when it goes in a thread (the briefing of a flash), else None."""
+        if not post.thread_of:
+            return None
+        parent = self._ledger.get(post.thread_of)
+        return parent.message_ts if parent and parent.state is State.SENT else None
+
+    def _post(self, post: PlannedPost, reply: Reply, now: datetime) -> Posted:
+        thread_ts = self._thread_of(post)
         posted = self._delivery.post_reply(post.channel_id, reply, thread_ts=thread_ts, post_key=post.key)
         if post.kind is PostKind.FLASH and thread_ts:
-            headline = reply.text.split("\n", 1)[0]
-            line = Reply(text=f"{headline} — details in the thread.")
-            self._delivery.post(post.channel_id, line, post_key=post.key + ":line")
+            self._post_line(post, reply, now)
         return posted
 
-    def _already_posted(self, post: PlannedPost) -> str | None:
-        return self._find_post(post.channel_id, post.key, post.due_at)
+    def _post_line(self, post: PlannedPost, reply: Reply, now: datetime) -> None:
+        """The flash's one line in the channel: a ledger entry of its own, so it is posted once, crash or not."""
+        key = post.key + ":line"
+        claim = self._ledger.claim(key, post.channel_id, post.due_at, now)
+        if claim is Claim.TAKEN:
+            return
+        if claim is Claim.RECOVER and (found := self._find_post(post.channel_id, key, post.due_at)) is not None:
+            self._ledger.finish(key, State.SENT, now, message_ts=found, detail="found after a restart")
+            return
+        headline = reply.text.split("\n", 1)[0]
+        try:
+            ts = self._delivery.post(post.channel_id, Reply(text=f"{headline} — details in the thread."), post_key=key)
+        except Exception as error:  # the flash itself is out; the line is retried by whoever looks next
+            logger.warning("the channel line of %s was not posted: %s", post.key, type(error).__name__)
+            self._ledger.release(key, type(error).__name__)
+            return
+        self._ledger.finish(key, State.SENT, now, message_ts=ts)
 
-    def _find_post(self, channel_id: str, key: str, due_at: datetime) -> str | None:
-        """The ts of the post carrying `key` in the channel since shortly before it was due, or None."""
+    def _complete_recovered(self, post: PlannedPost, now: datetime) -> None:
+        """A flash found in its thread after a crash may lack its channel line: post it, once."""
+        if post.kind is not PostKind.FLASH or self._thread_of(post) is None:
+            return
+        line = self._ledger.get(post.key + ":line")
+        if line is not None and line.state is State.SENT:
+            return
+        ctx = CommandContext(
+            now=now, slash_command=self._settings.slash_command, channel_id=post.channel_id, scheduled=True
+        )
+        reply, _ref = self._execute(post.command, ctx, self._registry)
+        if reply.outcome is Outcome.OK:
+            self._post_line(post, reply, now)
+
+    def _already_posted(self, post: PlannedPost) -> str | None:
+        return self._find_post(post.channel_id, post.key, post.due_at, self._thread_of(post))
+
+    def _find_post(self, channel_id: str, key: str, due_at: datetime, thread_ts: str | None = None) -> str | None:
+        """The ts of the post carrying `key` since shortly before it was due (in its thread, if any), or None."""
         oldest = (due_at - timedelta(minutes=5)).timestamp()
         try:
-            return self._delivery.find_post(channel_id, key, oldest)
+            return self._delivery.find_post(channel_id, key, oldest, thread_ts)
         except SlackApiError as error:
             logger.warning("could not check %s for %s: %s", channel_id, key, error.response.get("error"))
             return None
