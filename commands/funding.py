@@ -114,7 +114,8 @@ def _against_year(reading: Reading, fmt: str) -> str:
     forms: dict[str, Callable[[float | None], str]] = {"bp": signed_bp, "bn": usd_bn, "%": percent}
     form = forms[fmt]
     low, high = form(reading.low), form(reading.high)
-    return f" (past year: {ordinal(reading.percentile)} pct, {low} to {high})"
+    window = "past year" if reading.full_year else f"since {reading.since}, {reading.count} days"
+    return f" ({window}: {ordinal(reading.percentile)} pct, {low} to {high})"
 
 
 def funding_reply(snap: FundingSnapshot, book: FundingBook, notes: list[str]) -> Reply:

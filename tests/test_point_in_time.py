@@ -172,3 +172,10 @@ def test_2019_names_the_rate_on_reserves_ioer_in_the_gauge_and_the_alerts(regist
 
     assert "SOFR − IOER +315 bp" in gauge and "SOFR − IORB" not in gauge and "FRED (IOER)" in gauge
     assert "SOFR − IOER +315 bp on 2019-09-17 (threshold 10 bp)" in alerts
+
+
+def test_a_comparison_shorter_than_a_year_says_where_it_starts(registry):
+    reply = answer("funding 2019-09-17", CommandContext(now=et(date(2019, 9, 18), 10)), registry)
+
+    assert "• *SOFR − IOER* +315 bp (since 2019-05-20, 84 days: 99.4th pct, −1 bp to +315 bp)" in reply.text
+    assert "• *SOFR* 5.25%" in reply.text and "(past year: " in reply.text  # SOFR itself has a full year

@@ -25,6 +25,14 @@ class Reading:
     low: float | None = None
     high: float | None = None
     previous: float | None = None
+    # Where the comparison starts and how many fixings it holds; short when the series is younger than a year.
+    since: date | None = None
+    count: int = 0
+
+    @property
+    def full_year(self) -> bool:
+        """True when the comparison covers the whole year before the day."""
+        return self.since is not None and self.day is not None and (self.since - (self.day - RECENT)).days <= 7
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,8 @@ def reading(series: pd.Series, day: date, exact: bool = True) -> Reading:
         low=float(recent.min()),
         high=float(recent.max()),
         previous=float(upto.iloc[-2]) if len(upto) > 1 else None,
+        since=recent.index[0].date(),
+        count=len(recent),
     )
 
 
