@@ -122,3 +122,29 @@ def test_typing_auction_10y_history_shows_its_chart(page):
     chart.scroll_into_view_if_needed()
     _screenshot(page, "demo-rates-desk-auction-10y-history.png")
     chart.screenshot(path=str(ARTIFACTS / "demo-auction-10y-history-chart.png"))
+
+
+def test_after_friday_evening_the_replay_is_over_and_nothing_of_the_next_week_is_posted(tmp_path):
+    if not CHROMIUM.exists():
+        if REQUIRE_BROWSER:
+            pytest.fail(f"{CHROMIUM} is not installed (Debian package chromium)")
+        pytest.skip(f"{CHROMIUM} is not installed (Debian package chromium)")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    # Friday 17:30 at 40 desk minutes per second: the clock reaches 19:00 and stops.
+    demo = start_demo(speed=2400, workdir=tmp_path, start=datetime(2025, 4, 11, 17, 30, tzinfo=DESK_TZ))
+    try:
+        with playwright_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(demo.url)
+            page.wait_for_selector("#clock:has-text('replay over')", timeout=60_000)
+            assert "Fri 04-11 19:00 ET" in page.inner_text("#clock")
+            page.wait_for_timeout(5_000)  # as long again as a desk weekend would take at this speed
+            for channel in page.locator(".channel").all():
+                channel.click()
+                shown = page.inner_text("#messages")
+                assert "04-12" not in shown and "04-13" not in shown and "04-14" not in shown
+            _screenshot(page, "demo-replay-over.png")
+            browser.close()
+    finally:
+        demo.stop()
