@@ -115,8 +115,9 @@ def test_basis_on_april_9_2025_without_yields_or_desk_feed_says_what_is_missing(
 
     assert lines[0] == "Basis-trade stress — Wed 09 Apr 2025"
     assert lines[1] == (
-        ":large_yellow_circle: Stress 75/100. The stress is in the basis/swap-spread complex (97/100), "
-        "not in repo funding (60/100): a leveraged unwind, not a funding squeeze."
+        ":large_yellow_circle: Stress 75/100. No mechanism stands out: no group has two components at or above "
+        "the 90th percentile. Swap spreads and implied repo are not configured (desk feed): a basis unwind cannot "
+        "be told from a rates move."
     )
     assert lines[2].startswith("Driven by: Leveraged funds' net, 6 Treasury futures (96.9th pct)")
     assert "rates: not available (no yields history wired)" in reply.text
@@ -131,7 +132,7 @@ def test_basis_on_april_9_2025_without_yields_or_desk_feed_says_what_is_missing(
 
 def test_basis_calls_the_calm_day_calm_enough(funding):
     reply = ask(funding, "/basis 2024-11-15")
-    assert "No broad stress" in reply.text.splitlines()[1] or "Stress 53/100" in reply.text.splitlines()[1]
+    assert "No mechanism stands out" in reply.text.splitlines()[1]
 
 
 def test_basis_positioning_shows_the_per_contract_table(funding):
@@ -283,7 +284,7 @@ def test_wired_bot_reads_the_desk_feed_from_urls(tmp_path, upstream, monkeypatch
     assert ":red_circle: 10y swap spread −60 bp (5-day −10 bp) — 99.2nd pct since 2025-01-02" in reply.text
     assert ":red_circle: TY implied repo − SOFR −22 bp (5-day −25 bp) — 99.2nd pct since 2025-01-02" in reply.text
     assert "TY moved −1.00% in the week to 2025-04-09 (20% of the 20× cushion, 50% of the 50× cushion)" in reply.text
-    assert "basis/swap-spread complex" in reply.text.splitlines()[1]
+    assert "a basis/swap-spread unwind (30y swap spread in its top 1%" in reply.text.splitlines()[1]
     assert "No component is missing." in reply.text and "desk feed" in reply.text.splitlines()[-1]
 
 
@@ -312,7 +313,7 @@ def test_deskbot_ask_funding_basis_and_calc_offline(tmp_path):
     # The shipped yields history supplies the rates component.
     assert "Stress 83/100" in gauge.stdout and "Rates (weight 25%)" in gauge.stdout
     assert "30y 3-day move 4.72% (3-day +31 bp)" in gauge.stdout
-    assert "basis/swap-spread complex" in gauge.stdout
+    assert "The data show a sharp rates move" in gauge.stdout
 
     calc = run_deskbot("ask", "/basis calc TY 110-16+ 4.25 2032-11-15 99-08", cwd=tmp_path)
     assert calc.returncode == 0, calc.stderr

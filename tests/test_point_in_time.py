@@ -179,3 +179,14 @@ def test_a_comparison_shorter_than_a_year_says_where_it_starts(registry):
 
     assert "• *SOFR − IOER* +315 bp (since 2019-05-20, 84 days: 99.4th pct, −1 bp to +315 bp)" in reply.text
     assert "• *SOFR* 5.25%" in reply.text and "(past year: " in reply.text  # SOFR itself has a full year
+
+
+def test_the_gauge_names_a_mechanism_only_on_its_own_evidence(registry):
+    def call(day: str) -> str:
+        after = date.fromisoformat(day) + timedelta(days=1)
+        return answer(f"basis {day}", CommandContext(now=et(after, 12)), registry).text.splitlines()[1]
+
+    assert "The data show a funding squeeze (SOFR − IOER in its top 1%" in call("2019-09-17")
+    assert "No mechanism stands out" in call("2025-03-05")  # a calm day: the crowded short alone is not stress
+    april = call("2025-04-09")
+    assert "a sharp rates move" in april and "a basis unwind cannot be told from a rates move" in april

@@ -63,9 +63,11 @@ def test_april_9_reads_higher_than_a_calm_day_and_calls_the_basis(tmp_path, clos
 
     assert round(stressed.score) == 83
     assert round(calm.score) == 39
-    assert stressed.call.startswith("The stress is in the basis/swap-spread complex")
-    assert "not in repo funding" in stressed.call
-    assert calm.call.startswith("No broad stress")
+    # Without the desk feed the gauge sees a sharp rates move, and says it cannot see a basis unwind.
+    assert stressed.call.startswith("The data show a sharp rates move (10y 3-day move in its top 2%")
+    assert "a basis unwind cannot be told from a rates move" in stressed.call
+    assert "funding squeeze" not in stressed.call and "basis/swap-spread unwind" not in stressed.call
+    assert calm.call.startswith("No mechanism stands out")
     drivers = [c.key for c in stressed.drivers]
     assert {"move_10y", "move_30y", "lev_net"} <= set(drivers[:3])
     assert "srf" not in drivers
@@ -90,7 +92,8 @@ def test_april_9_with_the_desk_feed(tmp_path, closes):
         assert by_key[key].percentile == pytest.approx(100 * 62.5 / 63)
         assert by_key[key].history_from == date(2025, 1, 2)
     assert stressed.group_scores["desk feed"] == pytest.approx(100 * 62.5 / 63)
-    assert stressed.call.startswith("The stress is in the basis/swap-spread complex")
+    assert "a basis/swap-spread unwind (30y swap spread in its top 1%" in stressed.call
+    assert "cannot be told" not in stressed.call
     assert leverage.move_pct == pytest.approx(-1.0) and (leverage.start, leverage.end) == (date(2025, 4, 2), STRESSED)
     assert "TY moved −1.00% in the week to 2025-04-09 (20% of the 20× cushion, 50% of the 50× cushion)" in (
         leverage.text()
@@ -107,7 +110,7 @@ def test_april_9_with_the_desks_real_exports(tmp_path, closes):
     assert round(stressed.score) == 83
     spread30 = next(c for c in stressed.components if c.key == "swap_spread_30y")
     assert spread30.value == pytest.approx(-91.95) and spread30.percentile >= 90
-    assert stressed.call.startswith("The stress is in the basis/swap-spread complex")
+    assert "a basis/swap-spread unwind" in stressed.call
     assert leverage.move_pct == pytest.approx(-1.05, abs=0.01)
     assert "20× → 5%, 50× → 2%" in leverage.text()
 
@@ -123,7 +126,8 @@ def test_without_yields_the_rates_component_is_named_missing_and_the_rest_still_
     assert sum(stressed.weights_used.values()) == pytest.approx(1.0)
     assert round(stressed.score) == 75 and round(calm.score) == 53
     assert stressed.score > calm.score
-    assert "basis/swap-spread" in stressed.call
+    # A crowded CFTC short alone is no evidence of an unwind: nothing is named, and the call says what it lacks.
+    assert stressed.call.startswith("No mechanism stands out") and "cannot be told from a rates move" in stressed.call
 
 
 def test_funding_components_in_april_2025(tmp_path):

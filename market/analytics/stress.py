@@ -224,7 +224,7 @@ def composite(as_of: date, components: list[Component]) -> Gauge:
         weights_used=weights_used,
         funding_score=funding,
         basis_score=basis,
-        call=stress_call(funding, basis),
+        call=stress_call(components),
         drivers=drivers,
     )
 
@@ -244,27 +244,44 @@ def _drivers(components: list[Component], weights_used: dict[str, float]) -> tup
     return tuple(sorted(hot, key=contribution, reverse=True))
 
 
-def stress_call(funding: float | None, basis: float | None) -> str:
-    """One line: is the stress in funding (repo) or in the basis/swap-spread complex?"""
-    if funding is None and basis is None:
+def stress_call(components: list[Component]) -> str:
+    """What the observed components show, and only that: a mechanism is named on its own evidence.
+
+    - a funding squeeze: two funding components at or above the 90th percentile;
+    - a basis/swap-spread unwind: two desk-feed components there, or one with the leveraged
+      short at or above it too (the CFTC level alone is a crowded trade, not an unwind);
+    - a sharp rates move: both the 10y and 30y 3-day moves there.
+    Without the desk feed, a basis unwind cannot be told from a rates move, and the call says so.
+    """
+    hot = {group: _hot(components, group) for group in GROUP_WEIGHTS}
+    named = []
+    if len(hot[FUNDING]) >= 2:
+        named.append(f"a funding squeeze ({_labels(hot[FUNDING])})")
+    if len(hot[DESK]) >= 2 or (hot[DESK] and hot[POSITIONING]):
+        named.append(f"a basis/swap-spread unwind ({_labels(hot[DESK] + hot[POSITIONING])})")
+    if len(hot[RATES]) >= 2:
+        named.append(f"a sharp rates move ({_labels(hot[RATES])})")
+    if named:
+        text = "The data show " + " and ".join(named) + "."
+    elif not any(c.present for c in components):
         return "Not enough data to say where stress is."
-    if funding is None:
-        return f"Funding data is missing; the basis/swap-spread complex reads {basis:.0f}/100."
-    if basis is None:
-        return f"Basis data is missing; funding reads {funding:.0f}/100."
-    if max(funding, basis) < 60:
-        return f"No broad stress: funding {funding:.0f}/100, basis/swap-spread complex {basis:.0f}/100."
-    if basis >= funding + 10:
-        return (
-            f"The stress is in the basis/swap-spread complex ({basis:.0f}/100), not in repo funding "
-            f"({funding:.0f}/100): a leveraged unwind, not a funding squeeze."
+    else:
+        text = f"No mechanism stands out: no group has two components at or above the {RED:.0f}th percentile."
+    if not any(c.present for c in components if c.group == DESK):
+        text += (
+            " Swap spreads and implied repo are not configured (desk feed): a basis unwind cannot be told"
+            " from a rates move."
         )
-    if funding >= basis + 10:
-        return (
-            f"The stress is in funding ({funding:.0f}/100), not in the basis/swap-spread complex "
-            f"({basis:.0f}/100): a repo squeeze."
-        )
-    return f"Stress is in both funding ({funding:.0f}/100) and the basis/swap-spread complex ({basis:.0f}/100)."
+    return text
+
+
+def _hot(components: list[Component], group: str) -> list[Component]:
+    return [c for c in components if c.group == group and c.present and (c.percentile or 0) >= RED]
+
+
+def _labels(components: list[Component]) -> str:
+    """`SOFR − IORB in its top 1%, …`: where each sits in its own history."""
+    return ", ".join(f"{c.label} in its top {max(1, round(100 - (c.percentile or 0)))}%" for c in components)
 
 
 @dataclass(frozen=True)
