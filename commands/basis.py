@@ -48,6 +48,7 @@ COMPONENT_DATASETS = {
     "sofr_tail": Dataset.SOFR,
     "srf": Dataset.REPO_OPERATIONS,
     "lev_net": Dataset.CFTC_TFF,
+    "lev_net_4w": Dataset.CFTC_TFF,
     "move_10y": Dataset.PAR_CURVE,
     "move_30y": Dataset.PAR_CURVE,
 }

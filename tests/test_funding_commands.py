@@ -115,7 +115,7 @@ def test_basis_on_april_9_2025_without_yields_or_desk_feed_says_what_is_missing(
 
     assert lines[0] == "Basis-trade stress — Wed 09 Apr 2025"
     assert lines[1] == (
-        ":large_yellow_circle: Stress 75/100. No mechanism stands out: no group has two components at or above "
+        ":large_green_circle: Stress 74/100. No mechanism stands out: no group has two components at or above "
         "the 90th percentile. Swap spreads and implied repo are not configured (desk feed): a basis unwind cannot "
         "be told from a rates move."
     )
@@ -311,7 +311,7 @@ def test_deskbot_ask_funding_basis_and_calc_offline(tmp_path):
     gauge = run_deskbot("ask", "/basis", "--as-of", "2025-04-09", "--out", str(tmp_path / "out"), cwd=tmp_path)
     assert gauge.returncode == 0, gauge.stderr
     # The shipped yields history supplies the rates component.
-    assert "Stress 83/100" in gauge.stdout and "Rates (weight 25%)" in gauge.stdout
+    assert "Stress 82/100" in gauge.stdout and "Rates (weight 25%)" in gauge.stdout
     assert "30y 3-day move 4.72% (3-day +31 bp)" in gauge.stdout
     assert "The data show a sharp rates move" in gauge.stdout
 

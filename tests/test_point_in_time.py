@@ -190,3 +190,18 @@ def test_the_gauge_names_a_mechanism_only_on_its_own_evidence(registry):
     assert "No mechanism stands out" in call("2025-03-05")  # a calm day: the crowded short alone is not stress
     april = call("2025-04-09")
     assert "a sharp rates move" in april and "a basis unwind cannot be told from a rates move" in april
+
+
+def test_the_readme_episode_table_is_what_the_gauge_computes(registry):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    rows = re.findall(r"^\| (\d{4}-\d\d-\d\d) \| [^|]+ \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|", readme, re.M)
+    assert len(rows) == 8
+    for day, score, funding, positioning, rates in rows:
+        after = date.fromisoformat(day) + timedelta(days=10)  # everything for the day is published
+        text = answer(f"basis {day}", CommandContext(now=et(after, 12)), registry).text
+        assert f"Stress {score}/100" in text, day
+        for group, value in (("Funding", funding), ("Positioning", positioning), ("Rates", rates)):
+            assert re.search(rf"{group}\* \(weight \d+%\) \S+ {value}/100", text), (day, group, value)

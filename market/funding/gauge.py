@@ -128,6 +128,24 @@ def positioning_component(book: FundingBook, as_of: date, now: datetime | None =
     return component
 
 
+def positioning_change_component(book: FundingBook, as_of: date, now: datetime | None = None) -> Component:
+    """The 4-week change in leveraged funds' net: a short being added is stress; a crowded, stable one is not."""
+    total = leveraged_total(published_positions(book, as_of, now))
+    return stress.level_component(
+        "lev_net_4w",
+        POSITIONING,
+        "Leveraged funds' net, 4-week change",
+        "contracts",
+        total.diff(4).dropna(),
+        as_of,
+        higher_is_stress=False,
+        change_label="w/w",
+        max_age_days=14,
+        missing_reason="fewer than five complete CFTC reports published on or before this date",
+        note="more short added scores as stress",
+    )
+
+
 def rates_components(book: FundingBook, as_of: date) -> list[Component]:
     labels = {"10y": "10y 3-day move", "30y": "30y 3-day move"}
     if book.closes is None:
@@ -221,6 +239,7 @@ def gauge(book: FundingBook, as_of: date, now: datetime | None = None) -> tuple[
     components = [
         *funding_components(book, point.latest_day(Dataset.SOFR)),
         positioning_component(book, as_of, point.now),
+        positioning_change_component(book, as_of, point.now),
         *rates_components(book, point.latest_day(Dataset.PAR_CURVE)),
         *desk,
     ]
