@@ -31,6 +31,35 @@ FD_RAW = "fiscaldata_auctions_notes_bonds_2019_2025.csv"
 TD_RAW = "treasurydirect_securities_search_bonds_1996_2024.json"
 FD_OUT = "fiscaldata_auctions_query_notes_bonds_2019_2025.csv.gz"
 TD_OUT = "treasurydirect_securities_search_bonds_1996_2024.json.gz"
+JQ_RAW = "treasurydirect_all/treasurydirect_jqsearch_all_auctions_28fields_1979-2026-02__UWA-DS-11.csv.gz"
+JQ_OUT = "treasurydirect_jqsearch_median_yields_2019_2026.csv.gz"
+JQ_COLUMNS = ("cusip", "issueDate", "securityType", "securityTerm", "highYield", "averageMedianYield", "lowYield")
+
+
+def build_median_yields(raw: Path, out: Path = OUT) -> int:
+    """TreasuryDirect's high, median and low yields of every note, bond and TIPS auction issued from 2019.
+
+    The Fiscal Data extract has no median yield; this file is keyed, as TreasuryDirect keys
+    it, by CUSIP and issue date, and kept in TreasuryDirect's own field names and strings.
+    The raw CSV repeats `issueDate`; the first copy is kept.
+    """
+    with gzip.open(raw, "rt", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        rows = [dict(zip(header, row, strict=False)) for row in reader]  # the repeated issueDate: first wins
+    kept = [
+        row
+        for row in rows
+        if row["issueDate"][:10] >= "2019-01-01"
+        and row["averageMedianYield"]
+        and row["securityType"] in ("Note", "Bond")
+    ]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=JQ_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(kept)
+    (out / JQ_OUT).write_bytes(gzip.compress(buffer.getvalue().encode(), mtime=0))
+    return len(kept)
 
 
 def build_fiscaldata(raw: Path, out: Path = OUT) -> int:
@@ -73,6 +102,7 @@ def main() -> int:
     raw_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("../shared/data/auctions")
     print(f"{FD_OUT}: {build_fiscaldata(raw_dir / FD_RAW)} rows")
     print(f"{TD_OUT}: {build_treasurydirect(raw_dir / TD_RAW)} rows")
+    print(f"{JQ_OUT}: {build_median_yields(raw_dir / JQ_RAW)} rows")
     return 0
 
 

@@ -38,7 +38,10 @@ def test_the_april_2025_ten_year_was_strong_against_its_prior_six():
         "directs took less (1.4% vs 17.9% average, below the prior range)",
     )
     assert assessment.grade.score == 3.0  # +1 +1 +2 for cover, dealers, indirects; −1 for directs (half weight)
-    assert assessment.flags == ("Directs 1.4%, below the prior six's range 8.4–23.6%",)
+    assert assessment.flags == (
+        "High − median +9.5 bp, above the prior six's range +4.5 bp to +7.2 bp",  # shown, not scored
+        "Directs 1.4%, below the prior six's range 8.4–23.6%",
+    )
     assert assessment.standouts == ("Indirects 87.9%, above the prior six's range 61.4–77.6%",)
 
 

@@ -87,12 +87,20 @@ def test_history_charts_the_last_auctions_with_the_dealer_flag_line(services):
     (chart,) = reply.charts
     assert isinstance(chart, PanelChart)
     assert chart.categories[0] == "2023-11-08" and chart.categories[-1] == "2025-04-09"
-    # Fiscal Data has no median yield and no WI was given: no tail panel, and the title says which are drawn.
-    assert chart.title == "10-year auctions, 8 Nov 2023 – 9 Apr 2025: high yield, bid-to-cover, bidder shares"
-    assert [panel.y_label for panel in chart.panels] == ["High yield (%)", "Bid-to-cover (x)", "Bidders (%)"]
+    # No WI was given: the tail panel shows high − median (TreasuryDirect's medians), and the title says so.
+    assert chart.title == (
+        "10-year auctions, 8 Nov 2023 – 9 Apr 2025: high yield, high − median, bid-to-cover, bidder shares"
+    )
+    assert [panel.y_label for panel in chart.panels] == [
+        "High yield (%)",
+        "Tail (bp)",
+        "Bid-to-cover (x)",
+        "Bidders (%)",
+    ]
     assert chart.panels[0].series[0].values[-1] == 4.435
-    assert chart.panels[2].thresholds[0].value == 40.0
-    dealers = chart.panels[2].series[0]
+    assert chart.panels[1].series[0].label == "High − median" and chart.panels[1].series[0].values[-1] == 9.5
+    assert chart.panels[3].thresholds[0].value == 40.0
+    dealers = chart.panels[3].series[0]
     assert dealers.label == "Dealers" and round(dealers.values[-1], 1) == 10.7
     assert render_png(chart).startswith(b"\x89PNG")
 

@@ -41,7 +41,7 @@ def test_the_april_three_year_is_flagged_for_dealers_above_the_prior_range_and_n
     assert ":warning: *Directs 6.2%, below the prior six's range 9.6–26.0%*" in lines
     assert "dealers took more (20.7% vs 15.8% average, above the prior range)" in reply.text
     # The WI hint is the 3-year's own level, not a 10-year's.
-    assert "Add `wi=3.78` for the tail." in lines[2]
+    assert "High − median instead: +8.4 bp, prior avg +5.2 bp." in lines[2]  # TreasuryDirect's median, shipped
 
 
 def test_the_april_ten_year_names_its_record_bidder_shares_since_the_history_begins(book):
@@ -129,3 +129,12 @@ def test_the_flash_wears_the_grade_s_colour_not_an_alarm(book, key, wi, first_li
     assert reply.text.splitlines()[0] == first_line
     assert ":rotating_light:" not in reply.text
     assert reply.blocks[0]["text"]["text"] == first_line.split(" ", 1)[1]
+
+
+def test_april_2025_high_minus_median_comes_from_treasurydirects_shipped_medians():
+    from market.auctions.history import shipped_records
+
+    by_key = {(r.tenor, r.auction_date.isoformat()): r for r in shipped_records()}
+    ten, thirty = by_key[("10y", "2025-04-09")], by_key[("30y", "2025-04-10")]
+    assert (str(ten.median_yield), ten.high_minus_median_bp) == ("4.340000", pytest.approx(9.5))
+    assert (str(thirty.median_yield), thirty.high_minus_median_bp) == ("4.730000", pytest.approx(8.3))

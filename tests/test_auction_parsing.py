@@ -208,7 +208,8 @@ def test_the_build_script_reproduces_the_shipped_files(tmp_path):
 
     build.build_fiscaldata(shared_file(f"auctions/{build.FD_RAW}"), tmp_path)
     build.build_treasurydirect(shared_file(f"auctions/{build.TD_RAW}"), tmp_path)
-    for name in (build.FD_OUT, build.TD_OUT):
+    build.build_median_yields(shared_file(f"auctions/{build.JQ_RAW}"), tmp_path)
+    for name in (build.FD_OUT, build.TD_OUT, build.JQ_OUT):
         assert (tmp_path / name).read_bytes() == (build.OUT / name).read_bytes()
 
 

@@ -242,14 +242,14 @@ def test_the_auction_history_title_lists_exactly_the_panels_drawn(registry):
     assert len(draw_figure(chart).axes) == 4
 
 
-def test_without_a_median_or_wi_there_is_no_tail_panel_and_the_chart_says_why(registry):
+def test_without_a_wi_the_tail_panel_is_high_minus_median_and_with_one_it_is_the_tail(registry):
     chart = the_chart(registry, "auction 10y history --as-of 2025-04-11", date(2025, 4, 11))
     assert isinstance(chart, PanelChart)
-    assert chart.title.split(": ")[1] == "high yield, bid-to-cover, bidder shares"
-    assert "no tail: no WI given and the source has no median yield" in chart.subtitle
+    assert chart.title.split(": ")[1] == "high yield, high − median, bid-to-cover, bidder shares"
+    assert chart.panels[1].series[0].label == "High − median" and chart.panels[1].series[0].values[-1] == 9.5
     with_wi = the_chart(registry, "auction 10y 2025-04-09 history wi=4.46 --as-of 2025-04-11", date(2025, 4, 11))
     assert isinstance(with_wi, PanelChart)
-    assert with_wi.title.split(": ")[1] == "high yield, tail vs WI, bid-to-cover, bidder shares"
+    assert with_wi.title.split(": ")[1] == "high yield, tail, bid-to-cover, bidder shares"  # WI and medians
     tail = with_wi.panels[1]
     assert tail.series[0].label == "Tail vs WI" and tail.series[0].values[-1] == -2.5
 

@@ -299,7 +299,8 @@ def grade(
     Each metric scores its weight (1; directs ½) when it is better than the prior average by its
     margin, minus its weight when worse, and its weight again, with the same sign, when it is
     outside the prior range. The tail vs WI scores ±1 beyond `TAIL_MARGIN_BP` and ±2 beyond twice
-    that (it has no prior range); without a WI, high − median is scored like the other metrics.
+    that (it has no prior range); high − median is shown and flagged outside its range, not scored
+    (on a volatile day every auction's bids spread out).
     Strong at +3 or more, soft at −1.5 or less (two metrics worse than average, or one outside its
     range on the weak side), weak at −3.5 or less; `raised` (a tail at the flag line,
     dealers at the line where that is a failure for the kind) makes it weak whatever the score.
@@ -311,8 +312,8 @@ def grade(
     reasons: list[str] = []
     for key, judged in JUDGED.items():
         metric = metrics[key]
-        if key == "high_minus_median_bp" and tail is not None:
-            continue  # the tail vs WI is the better measure when we have it
+        if key == "high_minus_median_bp":
+            continue  # shown and flagged, not scored: it is how spread the bids were, not a tail against the market
         if metric.vs_mean is None or metric.prior_mean is None or metric.value is None:
             continue
         signed = metric.vs_mean if judged.higher_is_better else -metric.vs_mean
