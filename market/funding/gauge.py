@@ -10,7 +10,7 @@ import pandas as pd
 from market.analytics import stress
 from market.analytics.stress import DESK, FUNDING, POSITIONING, RATES, Component, Gauge, LeverageLine
 from market.funding.book import IORB_START, FundingBook
-from market.publication import Dataset, PointInTime, day_complete_at, published_at
+from market.publication import Dataset, PointInTime, day_complete_at
 from market.sources.cftc import TREASURY_CONTRACTS
 
 Z_WINDOW_WEEKS = 156
@@ -43,9 +43,9 @@ def published_positions(book: FundingBook, as_of: date, now: datetime | None = N
     Without `now`, as of `as_of`'s close with everything for it published.
     """
     frame = book.leveraged_net()
-    moment = now or day_complete_at(as_of)
-    public = [stamp for stamp in frame.index if published_at(Dataset.CFTC_TFF, stamp.date()) <= moment]
-    return frame.loc[public]
+    # Release days rise with report dates, so the newest public report bounds them all.
+    latest = PointInTime(now or day_complete_at(as_of)).latest_day(Dataset.CFTC_TFF)
+    return frame.loc[: pd.Timestamp(latest)]
 
 
 CORE_CONTRACTS = ("042601", "044601", "043602", "020601", "020604")
