@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from market.calendar import business_days_after, is_business_day
+from market.calendar import CURVE_PUBLISHED_BY, business_days_after, is_business_day
 from market.tz import DESK_TZ
 
 
@@ -86,7 +86,7 @@ RULES: dict[Dataset, Rule] = {
     Dataset.WI_FEED: Rule("each quote at its own `as_of` time", "the desk"),
 }
 
-CURVE_AT = time(18, 0)
+CURVE_AT = CURVE_PUBLISHED_BY  # the staleness check and the point-in-time rule read one time
 SECURED_RATES_AT = time(8, 0)
 UNSECURED_RATES_AT = time(9, 0)
 ON_RRP_AT = time(13, 30)
