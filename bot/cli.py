@@ -40,11 +40,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             started = datetime.fromtimestamp(args.started_at, UTC) if args.started_at else None
             until = parse_as_of(args.until) if args.until else None
             clock = ReplayClock(parse_as_of(as_of), args.speed, started_at=started, until=until)
+        elif as_of and is_bare_date(as_of):  # the close of that day, once everything for it is published
+            close_of = parse_as_of(as_of).date()
+            clock = frozen_clock(day_complete_at(close_of))
         elif as_of:
             clock = frozen_clock(parse_as_of(as_of))
-            if is_bare_date(as_of):  # the close of that day, once everything for it is published
-                close_of = parse_as_of(as_of).date()
-                clock = frozen_clock(day_complete_at(close_of))
     except ValueError as error:
         parser.error(str(error))
     try:
