@@ -18,6 +18,7 @@ import gzip
 import io
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -54,12 +55,17 @@ def build_median_yields(raw: Path, out: Path = OUT) -> int:
         and row["averageMedianYield"]
         and row["securityType"] in ("Note", "Bond")
     ]
+    return _write_csv_gz(out / JQ_OUT, JQ_COLUMNS, kept)
+
+
+def _write_csv_gz(path: Path, columns: Sequence[str], rows: list[dict[str, str]]) -> int:
+    """`rows` as a gzipped CSV with only `columns`, byte-for-byte the same on every run (no gzip time)."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=JQ_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
-    writer.writerows(kept)
-    (out / JQ_OUT).write_bytes(gzip.compress(buffer.getvalue().encode(), mtime=0))
-    return len(kept)
+    writer.writerows(rows)
+    path.write_bytes(gzip.compress(buffer.getvalue().encode(), mtime=0))
+    return len(rows)
 
 
 def build_fiscaldata(raw: Path, out: Path = OUT) -> int:
@@ -80,12 +86,7 @@ def build_fiscaldata(raw: Path, out: Path = OUT) -> int:
             raise SystemExit(f"small-value mismatch {record.key}")
     known = set(AUCTION_FIELDS.values())
     columns = [name for name in out_rows[0] if name in known]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(out_rows)
-    (out / FD_OUT).write_bytes(gzip.compress(buffer.getvalue().encode(), mtime=0))
-    return len(out_rows)
+    return _write_csv_gz(out / FD_OUT, columns, out_rows)
 
 
 def build_treasurydirect(raw: Path, out: Path = OUT) -> int:
