@@ -111,6 +111,8 @@ class Settings(SlackCredentials):
     leader_poll_seconds: float = Field(10.0, gt=0, le=300, validation_alias="DESKBOT_LEADER_POLL_SECONDS")
     dealer_flag_pct: float = Field(40.0, gt=0, le=100, validation_alias="DESKBOT_DEALER_FLAG_PCT")
     alert_tenors: str = Field(",".join(ALERT_TENORS), validation_alias="DESKBOT_ALERT_TENORS")
+    # 0 ranks the 3-day move rule against the tenor's whole series.
+    alert_history_years: int = Field(20, ge=0, le=100, validation_alias="DESKBOT_ALERT_HISTORY_YEARS")
     tail_flag_bp: float = Field(2.0, gt=0, le=100, validation_alias="DESKBOT_TAIL_FLAG_BP")
     flash_poll_seconds: float = Field(1.0, gt=0, le=300, validation_alias="DESKBOT_FLASH_POLL_SECONDS")
     flash_timeout_minutes: float = Field(30.0, gt=0, le=600, validation_alias="DESKBOT_FLASH_TIMEOUT_MINUTES")

@@ -135,7 +135,11 @@ def build_services(
         yields=yields,
         auctions=auctions,
         funding=funding,
-        thresholds=AlertThresholds(dealer_pct=settings.dealer_flag_pct, tenors=settings.alert_tenor_keys),
+        thresholds=AlertThresholds(
+            dealer_pct=settings.dealer_flag_pct,
+            tenors=settings.alert_tenor_keys,
+            move_3d_history_years=settings.alert_history_years or None,
+        ),
         watch_clock=clock,
         skipped_posts=skipped_posts,
     )

@@ -83,9 +83,10 @@ def alert_text(alert: Alert) -> str:
             f"(threshold ±{alert.threshold:g} bp)"
         )
     if alert.kind is AlertKind.MOVE_3D:
+        history = "" if alert.history_from is None else f" of 3-day moves since {alert.history_from.isoformat()}"
         return (
             f"{alert.subject} {signed_bp(alert.value)} over 3 days to the {alert.observed.isoformat()} close, "
-            f"{ordinal(alert.percentile)} percentile (threshold {alert.threshold:g}th either way)"
+            f"{ordinal(alert.percentile)} percentile{history} (threshold {alert.threshold:g}th either way)"
         )
     if alert.kind is AlertKind.DEALERS:
         return (

@@ -91,10 +91,15 @@ def test_alerts_fire_once_per_condition_on_what_was_public_at_each_check(tmp_pat
 
     stack.scheduler.run_due(SIX_PM.replace(hour=13, minute=15))
     at_one_fifteen = [m["text"] for m in slack.messages[AUCTIONS]]
-    # At 13:15 only the 04-08 close is out: of its moves, the 20y's +15 bp met a threshold.
+    # At 13:15 only the 04-08 close is out: of its moves, the 20y's +15 bp and the 20y's and 30y's
+    # 3-day rises met a threshold.
     assert at_one_fifteen == [
         ":rotating_light: *Alert, as of 2025-04-09 13:15 ET:* 20y +15 bp on the day, as of the 2025-04-08 close "
-        "(threshold ±15 bp)"
+        "(threshold ±15 bp)",
+        ":rotating_light: *Alert, as of 2025-04-09 13:15 ET:* 20y +25 bp over 3 days to the 2025-04-08 close, "
+        "99.3rd percentile of 3-day moves since 2005-04-08 (threshold 99th either way)",
+        ":rotating_light: *Alert, as of 2025-04-09 13:15 ET:* 30y +22 bp over 3 days to the 2025-04-08 close, "
+        "99th percentile of 3-day moves since 2006-02-14 (threshold 99th either way)",
     ]
     stack.scheduler.run_due(SIX_PM.replace(hour=18, minute=20))
     stack.scheduler.run_due(april_10.replace(hour=13, minute=15))  # still sees the 04-09 close: not posted again
@@ -109,12 +114,22 @@ def test_alerts_fire_once_per_condition_on_what_was_public_at_each_check(tmp_pat
         "alert:C0AUCTIONS:move1d-5y:2025-04-09",
         "alert:C0AUCTIONS:move1d-7y:2025-04-09",
         "alert:C0AUCTIONS:move3d-10y:2025-04-09",
+        "alert:C0AUCTIONS:move3d-20y:2025-04-08",
         "alert:C0AUCTIONS:move3d-20y:2025-04-09",
+        "alert:C0AUCTIONS:move3d-2y:2025-04-09",
+        "alert:C0AUCTIONS:move3d-30y:2025-04-08",
+        "alert:C0AUCTIONS:move3d-30y:2025-04-09",
+        "alert:C0AUCTIONS:move3d-3y:2025-04-09",
+        "alert:C0AUCTIONS:move3d-5y:2025-04-09",
         "alert:C0AUCTIONS:move3d-7y:2025-04-09",
     ]
     assert (
         ":rotating_light: *Alert, as of 2025-04-09 18:20 ET:* 2y +20 bp on the day, as of the 2025-04-09 close "
         "(threshold ±15 bp)"
+    ) in alerts
+    assert (
+        ":rotating_light: *Alert, as of 2025-04-09 18:20 ET:* 30y +31 bp over 3 days to the 2025-04-09 close, "
+        "99.8th percentile of 3-day moves since 2006-02-14 (threshold 99th either way)"
     ) in alerts
     # The gauge reads 04-09's SOFR, published on the morning of 04-10: it is not in the evening check of 04-09.
     assert any("as of 2025-04-10 13:15 ET:* stress gauge 82/100 on 2025-04-10" in text for text in alerts)
@@ -141,7 +156,7 @@ def test_an_alert_whose_answer_was_lost_is_found_in_the_channel_not_posted_again
     stack.scheduler.run_due((SIX_PM + timedelta(days=1)).replace(hour=13, minute=15))  # sees the 04-09 close again
 
     keys = [m["metadata"]["event_payload"]["key"] for m in slack.messages[AUCTIONS]]
-    assert len(keys) == len(set(keys)) == 8
+    assert len(keys) == len(set(keys)) == 12  # eleven moves to the 04-09 close, then the gauge
     assert {stack.ledger.get(key).state for key in keys} == {State.SENT}
     assert len(slack.calls_to("conversations.history")) == 1
 

@@ -26,6 +26,9 @@ class AlertThresholds:
 
     move_1d_bp: float = 15.0
     move_3d_percentile: float = 99.0
+    # The 3-day rule ranks against this many years of windows (None: the whole series). The
+    # 1979-85 moves would otherwise set the bar: a 30y +31 bp in 3 days is 98.9th since 1977.
+    move_3d_history_years: int | None = 20
     dealer_pct: float = 40.0
     sofr_iorb_bp: float = 10.0
     srf_bn: float = 10.0
@@ -52,6 +55,7 @@ class Alert:
     threshold: float
     observed: date  # the close, fixing or auction the condition is about
     percentile: float | None = None
+    history_from: date | None = None  # the first window a percentile ranks against
 
     @property
     def condition(self) -> str:
@@ -101,12 +105,30 @@ def _move_alerts(day: date, limits: AlertThresholds, closes: Callable[[str], pd.
         one = rank(day_moves(series, 1), day)
         if one is not None and abs(one.window.bp) >= limits.move_1d_bp:
             fired.append(Alert(AlertKind.MOVE_1D, tenor, one.window.bp, limits.move_1d_bp, day))
-        three = rank(day_moves(series, 3), day)
+        years = limits.move_3d_history_years
+        history_from = None if not years else _years_before(day, years)
+        three = rank(day_moves(series, 3), day, history_from=history_from)
         if three is not None and max(three.percentile, 100 - three.percentile) >= limits.move_3d_percentile:
             fired.append(
-                Alert(AlertKind.MOVE_3D, tenor, three.window.bp, limits.move_3d_percentile, day, three.percentile)
+                Alert(
+                    AlertKind.MOVE_3D,
+                    tenor,
+                    three.window.bp,
+                    limits.move_3d_percentile,
+                    day,
+                    three.percentile,
+                    three.history_start,
+                )
             )
     return fired
+
+
+def _years_before(day: date, years: int) -> date:
+    """The same calendar day `years` earlier (28 February for a 29 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
 
 
 @dataclass(frozen=True)

@@ -100,14 +100,20 @@ def week_moves(closes: pd.Series) -> Moves:
     return Moves(fridays[:-1][valid], fridays[1:][valid], bp[valid], WEEKLY)
 
 
-def rank(moves: Moves, end: date) -> RankedMove | None:
-    """The window ending on `end` with its percentile and "largest since", or None if none ends then."""
+def rank(moves: Moves, end: date, *, history_from: date | None = None) -> RankedMove | None:
+    """The window ending on `end` with its percentile and "largest since", or None if none ends then.
+
+    `history_from` ranks against only the windows ending on or after it (a desk's recent
+    regime); "largest since" still looks back over the whole series.
+    """
     target = np.datetime64(end, "D")
     position = int(np.searchsorted(moves.ends, target))
     if position >= len(moves) or moves.ends[position] != target:
         return None
     bp = moves.bp[position]
-    history = moves.bp[: position + 1]
+    first = 0 if history_from is None else int(np.searchsorted(moves.ends, np.datetime64(history_from, "D")))
+    first = min(first, position)
+    history = moves.bp[first : position + 1]
     percentile = float(np.count_nonzero(history <= bp)) * 100.0 / len(history)
     since = _largest_since(moves, position)
     segment = _segment_start(moves, position)
@@ -120,7 +126,7 @@ def rank(moves: Moves, end: date) -> RankedMove | None:
         length=moves.length,
         percentile=percentile,
         since=None if since is None else _window(moves, since),
-        history_start=_day(moves.ends[0]),
+        history_start=_day(moves.ends[first]),
         count=len(history),
         resumed=resumed,
         broke=broke,
