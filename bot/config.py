@@ -96,6 +96,8 @@ class Settings(SlackCredentials):
         validation_alias="DESKBOT_TREASURY_RATES_URL",
     )
     nyfed_url: str = Field("https://markets.newyorkfed.org/api", validation_alias="DESKBOT_NYFED_URL")
+    nyfed_pd_url: str = Field("https://markets.newyorkfed.org/api", validation_alias="DESKBOT_NYFED_PD_URL")
+    ofr_url: str = Field("https://data.financialresearch.gov/v1", validation_alias="DESKBOT_OFR_URL")
     fred_url: str = Field("https://api.stlouisfed.org/fred", validation_alias="DESKBOT_FRED_URL")
     fredgraph_url: str = Field("https://fred.stlouisfed.org/graph", validation_alias="DESKBOT_FREDGRAPH_URL")
     fred_api_key: SecretStr | None = Field(None, validation_alias="FRED_API_KEY")
@@ -118,7 +120,7 @@ class Settings(SlackCredentials):
     flash_timeout_minutes: float = Field(30.0, gt=0, le=600, validation_alias="DESKBOT_FLASH_TIMEOUT_MINUTES")
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024, validation_alias="DESKBOT_MAX_BODY_BYTES")
     short_commands: str = Field(
-        "/yields=yields,/curve=curve,/auction=auction,/funding=funding,/basis=basis",
+        "/yields=yields,/curve=curve,/auction=auction,/funding=funding,/basis=basis,/dealers=dealers",
         validation_alias="DESKBOT_SHORT_COMMANDS",
     )
 
@@ -127,6 +129,8 @@ class Settings(SlackCredentials):
         "fiscaldata_url",
         "treasury_rates_url",
         "nyfed_url",
+        "nyfed_pd_url",
+        "ofr_url",
         "fred_url",
         "fredgraph_url",
         "cftc_url",

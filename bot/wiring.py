@@ -28,13 +28,17 @@ from market.analytics.alerts import AlertThresholds
 from market.analytics.auctions import AuctionPolicy
 from market.auctions.book import AuctionBook
 from market.auctions.wi import WiFeed
+from market.dealers.book import DealerBook
 from market.funding.book import FundingBook
+from market.funding.repo_market import RepoMarket
 from market.http import StoredOutages, UpstreamClient
 from market.sources.cftc import CftcSource
 from market.sources.desk_feed import DeskFeedSource, is_url, split_url
 from market.sources.fiscaldata import FiscalDataSource
 from market.sources.fred import FredSource
 from market.sources.nyfed import NyFedSource
+from market.sources.nyfed_dealers import NyFedDealerSource
+from market.sources.ofr import OfrSource
 from market.sources.treasury_rates import TreasuryRatesSource
 from market.sources.treasurydirect import TreasuryDirectSource
 from market.store import RecordStore
@@ -46,6 +50,8 @@ SOURCE_LABELS = {
     "treasurydirect": "TreasuryDirect",
     "fiscaldata": "Treasury Fiscal Data",
     "nyfed": "NY Fed Markets",
+    "nyfed_pd": "NY Fed Markets (primary dealer statistics)",
+    "ofr": "OFR Short-term Funding Monitor",
     "fred": "FRED",
     "fredgraph": "FRED (graph download)",
     "cftc": "CFTC",
@@ -78,6 +84,8 @@ def upstream(settings: Settings, source: str, store: RecordStore | None = None) 
         "treasurydirect": settings.treasurydirect_url,
         "fiscaldata": settings.fiscaldata_url,
         "nyfed": settings.nyfed_url,
+        "nyfed_pd": settings.nyfed_pd_url,
+        "ofr": settings.ofr_url,
         "fred": settings.fred_url,
         "fredgraph": settings.fredgraph_url,
         "cftc": settings.cftc_url,
@@ -144,7 +152,14 @@ def build_services(
         skipped_posts=skipped_posts,
     )
     return Services(
-        store=store, yields=yields, funding=funding, auctions=auctions, schedule=schedule, briefings=briefings
+        store=store,
+        yields=yields,
+        funding=funding,
+        auctions=auctions,
+        schedule=schedule,
+        briefings=briefings,
+        repo_market=RepoMarket(store, OfrSource(upstream(settings, "ofr", store))),
+        dealers=DealerBook(store, NyFedDealerSource(upstream(settings, "nyfed_pd", store))),
     )
 
 

@@ -13,6 +13,7 @@ from commands.basis import basis_command
 from commands.briefings import briefing_commands
 from commands.context import CommandContext
 from commands.curve import curve_command
+from commands.dealers import dealers_command
 from commands.funding import funding_command
 from commands.help import command_help, help_command, usage_reply
 from commands.options import AS_OF_FLAG
@@ -43,8 +44,10 @@ def build_registry(services: Services | None = None) -> Registry:
     if services.auctions is not None:
         registry.add(auction_command(services.auctions))
     if services.funding is not None:
-        registry.add(funding_command(services.funding))
+        registry.add(funding_command(services.funding, services.repo_market))
         registry.add(basis_command(services.funding))
+    if services.dealers is not None:
+        registry.add(dealers_command(services.dealers))
     if services.briefings is not None:
         for command in briefing_commands(services.briefings):
             registry.add(command)

@@ -16,6 +16,8 @@ from commands.options import as_of_date, looks_like_date, parse_date, split_opti
 from commands.registry import Command, CommandArgs, UsageError
 from commands.reply import Observation, Reply
 from market.funding.book import FundingBook
+from market.funding.repo_day import RepoDay, SpreadReading, repo_day
+from market.funding.repo_market import RepoMarket
 from market.funding.snapshot import FundingSnapshot, Reading, snapshot
 from market.publication import Dataset
 
@@ -23,6 +25,7 @@ CHART_DAYS = 183
 # An explicit date may fall on a weekend or holiday: answer from the last fixing this close.
 MAX_GAP = timedelta(days=5)
 SOURCES_NOTE = "NY Fed Markets (reference rates, repo operations), FRED (IORB/IOER, fed funds target range)"
+REPO_SOURCE_NOTE = "Office of Financial Research (repo by venue)"
 
 
 def operation_bn(value: float | None) -> str:
@@ -86,22 +89,44 @@ def funding_observed(snap: FundingSnapshot) -> list[Observation]:
     return shown
 
 
-def funding_command(book: FundingBook) -> Command:
-    """`funding [DATE]` over the funding book."""
+def repo_observed(venues: RepoDay | None) -> list[Observation]:
+    """The repo-by-venue figures a reply shows, for the point-in-time check."""
+    if venues is None:
+        return []
+    shown = [Observation(Dataset.OFR_REPO, venues.day)]
+    if venues.sofr_tgcr.value is not None:
+        shown.append(Observation(Dataset.TGCR, venues.sofr_day))
+    return shown
+
+
+def funding_command(book: FundingBook, repo: RepoMarket | None = None) -> Command:
+    """`funding [DATE]` over the funding book, with OFR's repo rates by venue when `repo` is given."""
 
     def handle(args: CommandArgs, ctx: CommandContext) -> Reply:
         day, notes = pick_day(book, ctx, command, args.words)
         snap = snapshot(book, day, ctx.point_in_time(day))
-        return funding_reply(snap, book, notes).with_observed(*funding_observed(snap))
+        venues = None
+        if repo is not None:
+            # What OFR had out by the date asked (its lag is its own), not by the close of the SOFR day shown.
+            point = ctx.point_in_time(wanted_date(ctx, command, args.words)[0])
+            notes += repo.refresh(point.latest_day(Dataset.OFR_REPO), ctx.now)
+            venues = repo_day(repo, book, day, point)
+        reply = funding_reply(snap, book, notes, venues)
+        return reply.with_observed(*funding_observed(snap), *repo_observed(venues))
 
     command = Command(
         name="funding",
-        summary="Overnight funding: SOFR and its percentiles, TGCR, BGCR, EFFR, SOFR − IORB, SRF and ON RRP.",
+        summary=(
+            "Overnight funding: SOFR and its percentiles, TGCR, BGCR, EFFR, SOFR − IORB, SRF, ON RRP"
+            " and repo rates by venue (DVP, GCF, tri-party)."
+        ),
         usage="funding [YYYY-MM-DD]",
         handler=handle,
         details=(
             "Each figure is shown against the year before the date (percentile and range). "
-            "The chart shows SOFR with its 1st-99th percentile band, IORB and SRF take-up over six months."
+            "The chart shows SOFR with its 1st-99th percentile band, IORB and SRF take-up over six months. "
+            "Repo by venue (OFR) is the newest day whose tri-party figures were out (about two business days "
+            "later), with DVP − tri-party and SOFR − TGCR ranked among the past 252 business days."
         ),
         examples=("funding", "funding 2025-04-09", "funding 2019-09-17"),
     )
@@ -118,7 +143,7 @@ def _against_year(reading: Reading, fmt: str) -> str:
     return f" ({window}: {ordinal(reading.percentile)} pct, {low} to {high})"
 
 
-def funding_reply(snap: FundingSnapshot, book: FundingBook, notes: list[str]) -> Reply:
+def funding_reply(snap: FundingSnapshot, book: FundingBook, notes: list[str], venues: RepoDay | None = None) -> Reply:
     row = snap.sofr
     rate = float(row["rate"])
     reserve = snap.sofr_reserve_bp.value
@@ -173,7 +198,9 @@ def funding_reply(snap: FundingSnapshot, book: FundingBook, notes: list[str]) ->
         lines.append(f"• *ON RRP* {usd_bn(snap.rrp.value)}" + _against_year(snap.rrp, "bn"))
     else:
         lines.append("• *ON RRP*: no result in the data for this day (the file starts 2022-01-03)")
-    context = f"Data for {snap.day} · {SOURCES_NOTE}"
+    if venues is not None:
+        lines += repo_lines(venues)
+    context = f"Data for {snap.day} · {SOURCES_NOTE}" + (f", {REPO_SOURCE_NOTE}" if venues is not None else "")
     if notes:
         context += " · " + note_text(notes)
     chart = funding_chart(book, snap)
@@ -183,6 +210,46 @@ def funding_reply(snap: FundingSnapshot, book: FundingBook, notes: list[str]) ->
         blocks=built,
         charts=(chart,),
     )
+
+
+def _against_window(reading: SpreadReading) -> str:
+    """ " (past 252 days: 84th pct, −9 bp to +20 bp)", or since the series starts when it is younger."""
+    if reading.percentile is None or reading.low is None or reading.high is None:
+        return ""
+    window = "past 252 days" if reading.full else f"since {reading.since}, {reading.count} days"
+    return f" ({window}: {ordinal(reading.percentile)} pct, {signed_bp(reading.low)} to {signed_bp(reading.high)})"
+
+
+def _venue(name: str, rate: float | None, volume: float | None, note: str = "") -> str:
+    if rate is None and volume is None:
+        return f"• *{name}*: not published for this day (no trading, or withheld by OFR)"
+    parts = [percent(rate) + note if rate is not None else "rate not published"]
+    if volume is not None:
+        parts.append(f"volume {usd_bn(volume)}")
+    return f"• *{name}* " + " · ".join(parts)
+
+
+def repo_lines(venues: RepoDay) -> list[str]:
+    """The repo market by venue (OFR) and its two spreads."""
+    gcf_note = " (all tenors; overnight not published)" if venues.gcf_all_tenors else ""
+    lines = [
+        f"*Repo by venue* — trades of {venues.day:%a %d %b %Y} (OFR, overnight rates, total volumes; "
+        "the latest day with tri-party published)",
+        _venue("DVP", venues.dvp, venues.dvp_volume),
+        _venue("GCF", venues.gcf, venues.gcf_volume, gcf_note),
+        _venue("Tri-party", venues.tri, venues.tri_volume),
+    ]
+    if venues.dvp_tri.value is not None:
+        lines.append(f"• *DVP − tri-party* {signed_bp(venues.dvp_tri.value)}" + _against_window(venues.dvp_tri))
+    else:
+        lines.append("• *DVP − tri-party*: needs both rates that day")
+    on = "" if venues.sofr_day == venues.day else f" ({venues.sofr_day:%a %d %b})"
+    if venues.sofr_tgcr.value is not None:
+        spread = f"• *SOFR − TGCR*{on} {signed_bp(venues.sofr_tgcr.value)}"
+        lines.append(spread + _against_window(venues.sofr_tgcr))
+    else:
+        lines.append(f"• *SOFR − TGCR*{on}: no TGCR in the data for this day")
+    return lines
 
 
 def funding_chart(book: FundingBook, snap: FundingSnapshot) -> LineChart:

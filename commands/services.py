@@ -15,7 +15,9 @@ from commands.schedule.model import AuctionCalendar, SlackAccess, SubscriptionSt
 from commands.schedule.plan import ScheduleTimes
 from market.analytics.alerts import AlertThresholds
 from market.auctions.book import AuctionBook
+from market.dealers.book import DealerBook
 from market.funding.book import FundingBook
+from market.funding.repo_market import RepoMarket
 from market.store import RecordStore
 from market.yields.history import YieldHistory
 
@@ -57,3 +59,7 @@ class Services:
     # Funding, positioning and basis-stress history (`/funding`, `/basis`).
     funding: FundingBook | None = None
     auctions: AuctionBook | None = None
+    # OFR repo rates by venue, shown in `/funding` when present.
+    repo_market: RepoMarket | None = None
+    # Primary dealer positions and financing (`/dealers`).
+    dealers: DealerBook | None = None

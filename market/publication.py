@@ -31,6 +31,8 @@ class Dataset(StrEnum):
     POLICY_RATES = "IORB/IOER and the fed funds target range"
     DESK_FEED = "desk feed"
     WI_FEED = "when-issued feed"
+    PRIMARY_DEALERS = "primary dealer statistics (FR 2004)"
+    OFR_REPO = "OFR repo rates and volumes (DVP, GCF, tri-party)"
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,16 @@ RULES: dict[Dataset, Rule] = {
     ),
     Dataset.DESK_FEED: Rule("each row at its own `as_of` time (the end of its date when it has none)", "the desk"),
     Dataset.WI_FEED: Rule("each quote at its own `as_of` time", "the desk"),
+    Dataset.PRIMARY_DEALERS: Rule(
+        "a Wednesday's positions and financing on the Thursday of the following week at 16:15 ET (8 days"
+        " later); a holiday on that Thursday moves it to the next business day",
+        "https://www.newyorkfed.org/markets/counterparties/primary-dealers-statistics",
+    ),
+    Dataset.OFR_REPO: Rule(
+        "two business days after the trade date at 15:00 ET (tri-party's lag; DVP and GCF come a business day"
+        " sooner and are shown with tri-party's day)",
+        "https://www.financialresearch.gov/data/us-repo-data/",
+    ),
 }
 
 CURVE_AT = CURVE_PUBLISHED_BY  # the staleness check and the point-in-time rule read one time
@@ -93,6 +105,9 @@ ON_RRP_AT = time(13, 30)
 REPO_DAY_AT = time(14, 0)
 CFTC_AT = time(15, 30)
 AUCTION_RESULT_DELAY = timedelta(minutes=5)
+PRIMARY_DEALERS_AT = time(16, 15)
+OFR_REPO_AT = time(15, 0)
+OFR_REPO_LAG_DAYS = 2
 _NEXT_MORNING = {
     Dataset.SOFR: SECURED_RATES_AT,
     Dataset.TGCR: SECURED_RATES_AT,
@@ -126,6 +141,10 @@ def published_at(dataset: Dataset, observed: date, close_time: time | None = Non
         return _at(cftc_release_day(observed), CFTC_AT)
     if dataset is Dataset.POLICY_RATES:
         return _at(observed, time(0, 0))
+    if dataset is Dataset.PRIMARY_DEALERS:
+        return _at(dealer_release_day(observed), PRIMARY_DEALERS_AT)
+    if dataset is Dataset.OFR_REPO:
+        return _at(business_days_after(observed, OFR_REPO_LAG_DAYS), OFR_REPO_AT)
     return _at(observed, time(23, 59))  # a feed row without its own as_of
 
 
@@ -141,6 +160,18 @@ def cftc_release_day(report: date) -> date:
     if all(is_business_day(day) for day in week):
         return friday
     return business_days_after(friday, 1)
+
+
+def dealer_release_day(observed: date) -> date:
+    """The Thursday 8 days after the as-of Wednesday of the FR 2004 week holding `observed`.
+
+    A day after Wednesday belongs to the next week's report. The NY Fed's release
+    "For week ended September 15, 2021" came out Thursday 23 September at 4:15 pm; a
+    holiday Thursday (Thanksgiving) is taken as the next business day, which is never early.
+    """
+    wednesday = observed + timedelta(days=(2 - observed.weekday()) % 7)
+    thursday = wednesday + timedelta(days=8)
+    return thursday if is_business_day(thursday) else business_days_after(thursday, 1)
 
 
 def day_complete_at(day: date) -> datetime:

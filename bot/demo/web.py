@@ -19,7 +19,7 @@ import httpx
 from bot.demo.slack_workspace import RESPONSE_URL, SlackStandIn
 
 DEMO_USER = "U0NEWCOMER"
-SHORT_COMMANDS = ("/yields", "/curve", "/auction", "/funding", "/basis")
+SHORT_COMMANDS = ("/yields", "/curve", "/auction", "/funding", "/basis", "/dealers")
 
 
 @dataclass

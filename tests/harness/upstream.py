@@ -27,6 +27,8 @@ SOURCES: dict[str, tuple[str, str]] = {
     "fiscaldata": ("DESKBOT_FISCALDATA_URL", "/fiscaldata/services/api/fiscal_service"),
     "treasury_rates": ("DESKBOT_TREASURY_RATES_URL", "/treasury/resource-center/data-chart-center/interest-rates"),
     "nyfed": ("DESKBOT_NYFED_URL", "/nyfed/api"),
+    "nyfed_pd": ("DESKBOT_NYFED_PD_URL", "/nyfed-pd/api"),
+    "ofr": ("DESKBOT_OFR_URL", "/ofr/v1"),
     "fred": ("DESKBOT_FRED_URL", "/fred/fred"),
     "fredgraph": ("DESKBOT_FREDGRAPH_URL", "/fredgraph/graph"),
     "cftc": ("DESKBOT_CFTC_URL", "/cftc/resource"),
