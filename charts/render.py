@@ -26,12 +26,14 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from charts import style  # noqa: E402
 from charts.dates import apply_date_axis, bar_width_days  # noqa: E402
-from charts.specs import CategoryChart, ChartRequest, LineChart, Panel, PanelChart  # noqa: E402
+from charts.specs import CategoryChart, ChartRequest, Event, LineChart, Panel, PanelChart  # noqa: E402
 
 _MARKER_MAX_POINTS = 40
 _PANEL_HEIGHT_IN = 1.55
 _PANEL_TOP_IN = 1.25
 # Room above the data for the names of events and shaded windows, as a share of the y range.
+# Events closer than this share of the x span would print their names over each other.
+_EVENT_NAME_SHARE = 0.18
 _EVENT_HEADROOM = 0.14
 
 
@@ -172,15 +174,18 @@ def _line(chart: LineChart) -> Figure:
 
     if chart.y_range is not None:
         ax.set_ylim(*chart.y_range)
-    events = [e for e in chart.events if span is not None and span[0] <= e.day <= span[1]]
+    events = sorted((e for e in chart.events if span is not None and span[0] <= e.day <= span[1]), key=lambda e: e.day)
     if events or windows:
         # Names of shaded windows and events go in a band above the data, so they never cover it.
+        rows = _event_rows(events, ax.get_xlim())
         low, high = ax.get_ylim()
-        ax.set_ylim(low, high + (high - low) * _EVENT_HEADROOM)
+        ax.set_ylim(low, high + (high - low) * _EVENT_HEADROOM * (1 + max(rows, default=0)))
+        if chart.y_range is not None:  # the band for names is not part of the scale
+            ax.set_yticks([tick for tick in ax.get_yticks() if chart.y_range[0] <= tick <= chart.y_range[1]])
         middle = sum(ax.get_xlim()) / 2
-        for event in events:
+        for event, row in zip(events, rows, strict=True):
             x = float(mdates.date2num(event.day))
-            style.event_line(ax, x, event.label, right_half=x > middle)
+            style.event_line(ax, x, event.label, right_half=x > middle, row=row)
         for start, end, label in windows:
             right_half = (start + end) / 2 > middle
             style.top_label(ax, end if right_half else start, label, right_half=right_half, colour=style.SHADE_TEXT)
@@ -291,6 +296,19 @@ def _draw_panel(ax: Axes, panel: Panel, xs: Sequence[float], slot: float) -> tup
 
 
 # ---- helpers --------------------------------------------------------------------------------------
+
+
+def _event_rows(events: list[Event], xlim: tuple[float, float]) -> list[int]:
+    """The text row of each event's name: the next row down when it would touch the name before it."""
+    rows: list[int] = []
+    width = xlim[1] - xlim[0]
+    previous: float | None = None
+    for event in events:
+        x = float(mdates.date2num(event.day))
+        crowded = previous is not None and width > 0 and (x - previous) / width < _EVENT_NAME_SHARE
+        rows.append(1 - rows[-1] if crowded and rows else 0)
+        previous = x
+    return rows
 
 
 def _subtitle(subtitle: str, source_note: str) -> str:

@@ -177,19 +177,22 @@ def reference_line(ax: Axes, value: float, label: str, *, label_outside: bool = 
     )
 
 
-def event_line(ax: Axes, x: float, label: str, *, right_half: bool) -> None:
-    """A dotted vertical line at a named day, its name at the top of the plot (in the band kept clear of data)."""
+def event_line(ax: Axes, x: float, label: str, *, right_half: bool, row: int = 0) -> None:
+    """A dotted vertical line at a named day, its name at the top of the plot (in the band kept clear of data).
+
+    `row` 1 sets the name a line lower, clear of a neighbouring event's name.
+    """
     ax.axvline(x, color=MUTED, linestyle=(0, (1, 2)), linewidth=1.2, zorder=1.5)
-    top_label(ax, x, label, right_half=right_half)
+    top_label(ax, x, label, right_half=right_half, row=row)
 
 
-def top_label(ax: Axes, x: float, label: str, *, right_half: bool, colour: str = "#333333") -> None:
+def top_label(ax: Axes, x: float, label: str, *, right_half: bool, colour: str = "#333333", row: int = 0) -> None:
     """`label` at the top of the plot by `x`: ending there in the right half, starting there in the left."""
     ax.annotate(
         label,
         xy=(x, 0.985),
         xycoords=("data", "axes fraction"),
-        xytext=(-3 if right_half else 3, 0),
+        xytext=(-3 if right_half else 3, -row * (SMALL_PT + 3)),
         textcoords="offset points",
         fontsize=SMALL_PT,
         color=colour,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 
@@ -13,6 +13,7 @@ from commands.context import CommandContext
 from commands.formatting import ordinal, percent, signed, signed_bp, signed_usd_bn, usd_bn, zscore
 from commands.funding import note_text, pick_day, wanted_date
 from commands.gauge_chart import gauge_chart
+from commands.gauge_history import HISTORY_USAGE, history_reply, rank_line
 from commands.options import clip_word, parse_date, parse_finite_number, split_options, today
 from commands.registry import Command, CommandArgs, UsageError
 from commands.reply import Observation, Reply
@@ -20,7 +21,17 @@ from market.analytics import basis as calc
 from market.analytics.stress import GROUP_WEIGHTS, Component, Gauge, LeverageLine, traffic_light
 from market.calendar import business_days_after
 from market.funding.book import IORB_START, FundingBook
-from market.funding.gauge import gauge, positioning_table
+from market.funding.gauge import gauge
+from market.funding.gauge_history import history_of
+from market.funding.positioning import (
+    BASE_CODE,
+    EQUIVALENTS,
+    ROOTS,
+    dv01_by_report,
+    positioning_table,
+    published_aggregate,
+    ten_year_weights,
+)
 from market.publication import Dataset
 from market.sources.cftc import TREASURY_CONTRACTS
 
@@ -72,6 +83,8 @@ def basis_command(book: FundingBook) -> Command:
             return calc_reply(book, ctx, command, words[1:])
         if words and words[0].lower() == "positioning":
             return positioning_reply(book, ctx, command, words[1:])
+        if words and words[0].lower() == "history":
+            return history_reply(book, ctx, command, words[1:])
         day, notes = pick_day(book, ctx, command, words)
         result, leverage, feed_notes = gauge(book, day, ctx.point_in_time(day).now)
         return gauge_reply(result, leverage, book, notes + feed_notes).with_observed(*gauge_observed(result))
@@ -79,14 +92,21 @@ def basis_command(book: FundingBook) -> Command:
     command = Command(
         name="basis",
         summary="Basis-trade stress gauge (0-100), CFTC positioning, and the cash-futures basis calculator.",
-        usage="basis [YYYY-MM-DD] | basis positioning [YYYY-MM-DD] | " + CALC_USAGE,
+        usage="basis [YYYY-MM-DD] | basis positioning [YYYY-MM-DD] | " + HISTORY_USAGE + " | " + CALC_USAGE,
         handler=handle,
         details=(
             "The gauge scores each component as a percentile of its own history and weights the groups "
             "(funding 30%, positioning 20%, rates 25%, desk feed 25%). `calc` takes prices in decimal or 32nds "
             "(112-16, 112-16+, 112-165); repo= in %, delivery= YYYY-MM-DD."
         ),
-        examples=("basis", "basis 2025-04-09", "basis positioning", CALC_EXAMPLE, CALC_EXAMPLE + " repo=4.30"),
+        examples=(
+            "basis",
+            "basis 2025-04-09",
+            "basis positioning",
+            "basis history --since 2025-01-01",
+            CALC_EXAMPLE,
+            CALC_EXAMPLE + " repo=4.30",
+        ),
     )
     return command
 
@@ -106,6 +126,9 @@ def _value_text(component: Component) -> str:
         change_text = signed_usd_bn(change) if change is not None else None
     elif component.unit == "contracts":
         text = f"{signed(value)} contracts"
+        change_text = signed(change) if change is not None else None
+    elif component.unit == EQUIVALENTS:  # the label names the unit
+        text = signed(value)
         change_text = signed(change) if change is not None else None
     else:  # a yield in %, its move in bp
         text = percent(value)
@@ -132,7 +155,10 @@ def gauge_reply(result: Gauge, leverage: LeverageLine, book: FundingBook, notes:
     if result.score is None:
         headline = "No component has data for this date."
     else:
-        headline = f"{traffic_light(round(result.score))} Stress {result.score:.0f}/100. {result.call}"
+        rank = history_of(book).rank(result.score, result.as_of)
+        headline = (
+            f"{traffic_light(round(result.score))} Stress {result.score:.0f}/100 ({rank_line(rank)}). {result.call}"
+        )
     drivers = ", ".join(f"{c.label} ({ordinal(c.percentile)} pct)" for c in result.drivers[:4])
     driver_line = f"Driven by: {drivers}." if drivers else "No component is above its 75th percentile."
     lines: list[str] = []
@@ -209,15 +235,9 @@ def positioning_reply(book: FundingBook, ctx: CommandContext, command: Command, 
         raise UsageError(f"No CFTC report was published by {day}; the data starts in January 2015.", command)
     if (day - report).days > 14:
         notes.append(f"The latest report I have is {report}.")
-    total_net = sum(r.net for r in rows if r.net is not None)
-    total_change = sum(r.change for r in rows if r.change is not None)
     title = f"Leveraged funds in Treasury futures — report of {report:%a %d %b %Y}"
     absent = [r.name for r in rows if r.net is None]
-    headline = (
-        f"Leveraged funds are net {'short' if total_net < 0 else 'long'} {abs(total_net):,.0f} contracts "
-        f"across {'the 6' if not absent else f'the {6 - len(absent)} of 6 reported'} Treasury futures "
-        f"({signed(total_change)} on the week)."
-    )
+    headline = total_headline(book, day, ctx.point_in_time(day).now, len(rows))
     table = ["`contract          net (contracts)     w/w change   z (3y)     pct`"]
     for row in rows:
         if row.net is None:
@@ -228,8 +248,10 @@ def positioning_reply(book: FundingBook, ctx: CommandContext, command: Command, 
         table.append(f"`{row.name:<16}  {signed(row.net):>15}  {change:>13}  {z:>6}  {ordinal(row.percentile):>7}`")
     explain = (
         "Net = long − short, matched on the CFTC contract code (names changed in 2022). "
-        "z-score against the past 3 years; pct = how short in the contract's own history (higher = shorter)."
+        "z-score against the reports of the past 3 calendar years; pct = how short in the contract's own history "
+        "(higher = shorter)."
     )
+    explain += " " + weighting_text(book, report)
     if absent:
         explain += f" Not reported this week: {', '.join(absent)} (a gap in the history, not zero)."
     context = (
@@ -252,6 +274,40 @@ def positioning_reply(book: FundingBook, ctx: CommandContext, command: Command, 
         ),
         charts=(chart,),
         observed=(Observation(Dataset.CFTC_TFF, report),),
+    )
+
+
+def total_headline(book: FundingBook, day: date, now: datetime, contracts: int) -> str:
+    """The total across the contracts reported, in 10y-note equivalents (contracts without a yields history)."""
+    total = published_aggregate(book, day, now)
+    net = total.at(total.weekly)
+    if net is None:
+        return "No total: the latest report has no leveraged-fund figures."
+    week = total.at(total.changes(1))
+    side = "short" if net < 0 else "long"
+    across = f"the {contracts}" if not total.absent else f"the {len(total.codes)} of {contracts} reported"
+    week_text = (
+        f"{signed(week)} on the week"
+        if week is not None
+        else "no week change: the report before lacks one of these contracts"
+    )
+    unit = "10y-note equivalents (DV01-weighted)" if total.weights is not None else "contracts (not DV01-weighted)"
+    return f"Leveraged funds are net {side} {abs(net):,.0f} {unit} across {across} Treasury futures ({week_text})."
+
+
+def weighting_text(book: FundingBook, report: date) -> str:
+    """How the total weighs the contracts, with this report's weights, so a reader can check them."""
+    dv01 = dv01_by_report(book)
+    when = pd.Timestamp(report)
+    if dv01 is None or when not in dv01.index or pd.isna(dv01.loc[when, BASE_CODE]):
+        return "The total adds contracts unweighted: no yields history is wired to weigh them by DV01."
+    weights = ten_year_weights(dv01).loc[when]
+    parts = ", ".join(f"{ROOTS[code]} {weights[code]:.2f}" for code in ROOTS if code != BASE_CODE)
+    return (
+        f"The total is in 10y-note equivalents: each contract counts as its DV01 over TY's ({parts}; "
+        f"TY ${dv01.loc[when, BASE_CODE]:.0f} per bp), from the par curve of "
+        f"{pd.Timestamp(dv01.loc[when, 'curve_day']).date()} and a representative cheapest-to-deliver "
+        "per contract (see README)."
     )
 
 

@@ -34,6 +34,14 @@ def is_business_day(day: date) -> bool:
     return day in _business_days_of_year(day.year)
 
 
+def business_days(start: date, end: date) -> list[date]:
+    """The bond market's business days from `start` to `end`, inclusive, in order."""
+    days: set[date] = set()
+    for year in range(start.year, end.year + 1):
+        days |= _business_days_of_year(year)
+    return sorted(day for day in days if start <= day <= end)
+
+
 def business_days_after(day: date, count: int) -> date:
     """The `count`-th business day after `day` (T+1 settlement, the 3rd business day of a month)."""
     while count > 0:

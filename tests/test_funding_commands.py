@@ -119,7 +119,8 @@ def test_basis_on_april_9_2025_without_yields_or_desk_feed_says_what_is_missing(
         "the 90th percentile. Swap spreads and implied repo are not configured (desk feed): a basis unwind cannot "
         "be told from a rates move."
     )
-    assert lines[2].startswith("Driven by: Leveraged funds' net, 6 Treasury futures (96.9th pct)")
+    # Without a yields history the total cannot be DV01-weighted, and says so.
+    assert lines[2].startswith("Driven by: Leveraged funds' net in contracts, not DV01-weighted (99.9th pct)")
     assert "rates: not available (no yields history wired)" in reply.text
     assert "Weights: funding 30%, positioning 20%, rates 25%, desk feed 25%" in reply.text
     assert "used here funding 60%, positioning 40%" in reply.text
@@ -141,8 +142,10 @@ def test_basis_positioning_shows_the_per_contract_table(funding):
     assert lines[0] == "Leveraged funds in Treasury futures — report of Tue 08 Apr 2025"
     assert (
         lines[1]
-        == "Leveraged funds are net short 8,250,377 contracts across the 6 Treasury futures (−138,197 on the week)."
+        == "Leveraged funds are net short 8,250,377 contracts (not DV01-weighted) across the 6 Treasury futures "
+        "(−138,197 on the week)."
     )
+    assert "The total adds contracts unweighted: no yields history is wired to weigh them by DV01." in reply.text
     assert "`10y (TY)               −1,873,687       −233,274    −1.3   97.7th`" in lines
     assert reply.charts[0].filename == "positioning-2025-04-08.png"
 
@@ -244,8 +247,8 @@ def test_positions_newer_than_the_shipped_history_are_fetched_and_answered(tmp_p
     assert lines[0] == "Leveraged funds in Treasury futures — report of Tue 19 May 2026"
     assert any(line.startswith("`10y (TY)               −1,194,445") for line in lines)
     assert (
-        lines[1] == "Leveraged funds are net short 1,194,445 contracts across the 1 of 6 reported Treasury futures "
-        "(+762,497 on the week)."
+        lines[1] == "Leveraged funds are net short 1,194,445 contracts (not DV01-weighted) across the 1 of 6 reported "
+        "Treasury futures (+762,497 on the week)."
     )
     assert "`2y (TU)           not reported this week`" in lines  # the recorded payload carries the 10y only
     assert "Not reported this week: 2y (TU), 5y (FV), Ultra 10y (TN), Bond (US), Ultra Bond (WN)" in reply.text

@@ -1,19 +1,19 @@
-"""The funding snapshot and the stress gauge's components, read from a `FundingBook`."""
+"""The stress gauge's components, read from a `FundingBook` (positioning's come from `positioning`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import pandas as pd
 
 from market.analytics import stress
-from market.analytics.stress import DESK, FUNDING, POSITIONING, RATES, Component, Gauge, LeverageLine
+from market.analytics.stress import DESK, FUNDING, RATES, Component, Gauge, LeverageLine
 from market.funding.book import IORB_START, FundingBook
+from market.funding.positioning import ContractPosition as ContractPosition
+from market.funding.positioning import positioning_change_component, positioning_component
+from market.funding.positioning import positioning_table as positioning_table
 from market.publication import Dataset, PointInTime, day_complete_at
-from market.sources.cftc import TREASURY_CONTRACTS
 
-Z_WINDOW_WEEKS = 156
 # SRF take-up below this ($bn) is small-value test operations, not stress.
 SRF_CALM_BN = 0.5
 
@@ -35,38 +35,6 @@ def srf_take_up(book: FundingBook) -> pd.Series:
     """Standing Repo Facility take-up per day, $bn (from 2021-07-29; earlier repos were temporary OMOs)."""
     series = book.repo_take_up()
     return series.loc[pd.Timestamp(IORB_START) :]
-
-
-def published_positions(book: FundingBook, as_of: date, now: datetime | None = None) -> pd.DataFrame:
-    """Leveraged funds' net by contract, only the reports public at `now` (Tuesday's, from Friday 15:30 ET).
-
-    Without `now`, as of `as_of`'s close with everything for it published.
-    """
-    frame = book.leveraged_net()
-    # Release days rise with report dates, so the newest public report bounds them all.
-    latest = PointInTime(now or day_complete_at(as_of)).latest_day(Dataset.CFTC_TFF)
-    return frame.loc[: pd.Timestamp(latest)]
-
-
-CORE_CONTRACTS = ("042601", "044601", "043602", "020601", "020604")
-
-
-def leveraged_total(frame: pd.DataFrame) -> pd.Series:
-    """Net summed over the six contracts; weeks missing one of the five core contracts are left out.
-
-    The Ultra 10y (043607, listed 2016) is absent from some weeks of the history;
-    those weeks sum the other five, and the answer names the gap.
-    """
-    complete = frame.dropna(subset=list(CORE_CONTRACTS))
-    return complete.sum(axis=1, min_count=len(CORE_CONTRACTS))
-
-
-def absent_contracts(frame: pd.DataFrame) -> list[str]:
-    """Names of the contracts without a figure in the latest report of `frame`."""
-    if frame.empty:
-        return []
-    latest = frame.iloc[-1]
-    return [TREASURY_CONTRACTS[code] for code in frame.columns if pd.isna(latest[code])]
 
 
 def funding_components(book: FundingBook, as_of: date) -> list[Component]:
@@ -101,49 +69,6 @@ def funding_components(book: FundingBook, as_of: date) -> list[Component]:
             missing_reason="no Standing Repo Facility results on or before this date",
         ),
     ]
-
-
-def positioning_component(book: FundingBook, as_of: date, now: datetime | None = None) -> Component:
-    published = published_positions(book, as_of, now)
-    total = leveraged_total(published)
-    component = stress.level_component(
-        "lev_net",
-        POSITIONING,
-        "Leveraged funds' net, 6 Treasury futures",
-        "contracts",
-        total,
-        as_of,
-        higher_is_stress=False,
-        change_label="w/w",
-        max_age_days=14,
-        missing_reason="no CFTC report published on or before this date",
-    )
-    z = stress.zscore(total.loc[: pd.Timestamp(as_of)], Z_WINDOW_WEEKS)
-    notes = ["z-score " + f"{z:+.1f}".replace("-", "−") + " over 3 years"] if z is not None else []
-    absent = absent_contracts(published.loc[: pd.Timestamp(component.observed_on)]) if component.present else []
-    if absent:
-        notes.append(f"{', '.join(absent)} not reported that week: summed over the other {6 - len(absent)}")
-    if component.present and notes:
-        return replace(component, note="; ".join(notes))
-    return component
-
-
-def positioning_change_component(book: FundingBook, as_of: date, now: datetime | None = None) -> Component:
-    """The 4-week change in leveraged funds' net: a short being added is stress; a crowded, stable one is not."""
-    total = leveraged_total(published_positions(book, as_of, now))
-    return stress.level_component(
-        "lev_net_4w",
-        POSITIONING,
-        "Leveraged funds' net, 4-week change",
-        "contracts",
-        total.diff(4).dropna(),
-        as_of,
-        higher_is_stress=False,
-        change_label="w/w",
-        max_age_days=14,
-        missing_reason="fewer than five complete CFTC reports published on or before this date",
-        note="more short added scores as stress",
-    )
 
 
 def rates_components(book: FundingBook, as_of: date) -> list[Component]:
@@ -246,44 +171,3 @@ def gauge(book: FundingBook, as_of: date, now: datetime | None = None) -> tuple[
     frame, _ = book.desk_feed()
     prices = frame["ty_price"] if "ty_price" in frame else None
     return stress.composite(as_of, components), stress.leverage_line(prices, as_of, "TY"), notes
-
-
-@dataclass(frozen=True)
-class ContractPosition:
-    """One contract's leveraged-fund net in the latest published report."""
-
-    code: str
-    name: str
-    net: float | None
-    change: float | None
-    zscore: float | None
-    percentile: float | None
-
-
-def positioning_table(
-    book: FundingBook, as_of: date, now: datetime | None = None
-) -> tuple[date | None, list[ContractPosition]]:
-    """Per-contract net, week change, 3-year z-score and stress percentile (more short = higher)."""
-    frame = published_positions(book, as_of, now)
-    if frame.empty:
-        return None, []
-    report = frame.index[-1].date()
-    rows = []
-    for code, name in TREASURY_CONTRACTS.items():
-        series = frame[code].dropna()
-        if series.empty or series.index[-1].date() != report:
-            rows.append(ContractPosition(code, name, None, None, None, None))
-            continue
-        net = float(series.iloc[-1])
-        change = float(series.iloc[-1] - series.iloc[-2]) if len(series) > 1 else None
-        rows.append(
-            ContractPosition(
-                code,
-                name,
-                net,
-                change,
-                stress.zscore(series, Z_WINDOW_WEEKS),
-                stress.stress_percentile(series, net, higher_is_stress=False),
-            )
-        )
-    return report, rows
