@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from commands import blocks
 from commands.auction_charts import history_chart
@@ -29,11 +30,11 @@ from commands.options import (
 from commands.registry import Command, CommandArgs, UsageError
 from commands.reply import Observation, Reply
 from market.analytics.auctions import Assessment, Metric, assess, tail_bp
-from market.auctions.book import AuctionBook, Refresh, family
+from market.auctions.book import AuctionBook, Refresh, family, family_of_tenor
 from market.auctions.flash import FlashOutcome
 from market.http import UpstreamError
 from market.publication import Dataset, published_at
-from market.records import COUPON_YEARS, TIPS_YEARS, AuctionRecord, Kind, describe_tenor
+from market.records import COUPON_YEARS, TIPS_YEARS, AuctionRecord, Kind, describe_tenor, term_months
 
 BILL_WEEKS = (4, 6, 8, 13, 17, 26, 52)
 HISTORY_COUNT = 18
@@ -65,6 +66,8 @@ def auction_command(book: AuctionBook) -> Command:
             if len(words) > 1 or options.pairs:
                 raise UsageError("`auction next` takes no other words.", command)
             return calendar_reply(book, as_of, ctx.now)
+        if words[0] == "bills":
+            return bills_week_reply(book, parse_bills_week(options, command, ctx, as_of), ctx)
         request = parse_request(options, command, ctx)
         return result_reply(book, request, as_of, ctx.now, command)
 
@@ -77,11 +80,14 @@ def auction_command(book: AuctionBook) -> Command:
             f"Tenors: {TENOR_HINT}. Results compare bid-to-cover and dealer, direct and indirect shares "
             "with the previous 6 auctions of the same original term (small-value test auctions left out). "
             "`wi=4.46` gives the when-issued yield at the close, so the tail is shown (positive = tailed); "
-            "without it, high − median. `history` charts the last auctions. `--as-of YYYY-MM-DD` replays a date."
+            "without it, high − median. Bills show the discount and investment rates, and are graded on cover "
+            "(and bidder shares where published); `auction bills [YYYY-MM-DD]` lists a week's bill results. "
+            "`history` charts the last auctions. `--as-of YYYY-MM-DD` replays a date."
         ),
         examples=(
             "auction next",
             "auction 10y",
+            "auction bills",
             "auction 30y 2025-04-10",
             "auction 10y wi=4.46",
             "auction 10y history",
@@ -215,6 +221,9 @@ def no_auction_on(day: date, tenor: str, series: list[AuctionRecord]) -> str:
     after = [r.auction_date for r in series if r.auction_date > day][:1]
     nearest = ", ".join(d.isoformat() for d in before + after)
     hint = f" Nearest: {nearest}." if nearest else ""
+    if family_of_tenor(tenor) == "bills":
+        # The bill history leaves out the few auctions whose date it could not establish.
+        return f"I have no {name} auction on record for {day.isoformat()}.{hint}"
     return f"There was no {name} auction on {day.isoformat()}.{hint}"
 
 
@@ -331,42 +340,76 @@ def describe_offering(record: AuctionRecord) -> str:
 def format_result(assessment: Assessment, book: AuctionBook, freshness: str = "", wi_note: str = "") -> Reply:
     """The result message: grade and headline first, the comparison table and provenance after."""
     record = assessment.record
+    if is_bill(record):
+        return format_bill_result(assessment, freshness)
     metrics = assessment.metrics
-    name = describe_tenor(record.tenor)
-    grade = assessment.grade
-    title = f"{name} auction {record.auction_date.isoformat()}: {grade.label}"
-    icon = GRADE_ICONS.get(grade.label, ":white_circle:")
+    icon = GRADE_ICONS.get(assessment.grade.label, ":white_circle:")
     headline = (
         f"{icon} {stop_text(record)} · bid-to-cover *{cover(metrics['bid_to_cover'].value)}* · "
         f"dealers *{share(metrics['dealer_pct'].value)}* · indirects *{share(metrics['indirect_pct'].value)}* · "
         f"directs {share(metrics['direct_pct'].value)}"
     )
-    lines = [headline, tail_line(assessment, wi_note)]
-    lines.extend(f":warning: *{flag}*" for flag in assessment.flags)
-    lines.extend(f"• {standout} (on the strong side)" for standout in assessment.standouts)
-    lines.extend(f"• Record: {found}." for found in assessment.records)
-    lines.append(f"*{grade.label.capitalize()}*: " + "; ".join(grade.reasons) + ".")
-    priors = assessment.priors
-    n = len(priors)
-    table = [
-        f"{'':<15}{'this':>9}   {f'avg {n}':>9}   range {n}",
-        metric_row("Bid-to-cover", metrics["bid_to_cover"], cover),
-        metric_row("Dealers", metrics["dealer_pct"], share),
-        metric_row("Indirects", metrics["indirect_pct"], share),
-        metric_row("Directs", metrics["direct_pct"], share),
-    ]
-    if metrics["high_minus_median_bp"].value is not None:
-        table.append(metric_row("High − median", metrics["high_minus_median_bp"], tail_text))
     details = (
         f"{record.cusip} · {describe_offering(record)} · offered {usd_from_dollars(record.offering_amt)}"
         f" · SOMA add-on {usd_from_dollars(record.soma_accepted)} · competitive close {clock_et(record.close_time)}"
     )
+    lines = [headline, tail_line(assessment, wi_note), *judgement_lines(assessment)]
+    return result_message(assessment, lines, comparison_table(assessment, bidders=True), details, freshness)
+
+
+def judgement_lines(assessment: Assessment) -> list[str]:
+    """Flags, strong-side standouts, records set, and the grade with its reasons."""
+    lines = [f":warning: *{flag}*" for flag in assessment.flags]
+    lines.extend(f"• {standout} (on the strong side)" for standout in assessment.standouts)
+    lines.extend(f"• Record: {found}." for found in assessment.records)
+    lines.append(f"*{assessment.grade.label.capitalize()}*: " + "; ".join(assessment.grade.reasons) + ".")
+    return lines
+
+
+def comparison_table(assessment: Assessment, *, bidders: bool) -> list[str]:
+    """This auction against the prior ones' average and range, figure by figure."""
+    metrics = assessment.metrics
+    n = len(assessment.priors)
+    table = [
+        f"{'':<15}{'this':>9}   {f'avg {n}':>9}   range {n}",
+        metric_row("Bid-to-cover", metrics["bid_to_cover"], cover),
+    ]
+    if bidders:
+        table.append(metric_row("Dealers", metrics["dealer_pct"], share))
+        table.append(metric_row("Indirects", metrics["indirect_pct"], share))
+        table.append(metric_row("Directs", metrics["direct_pct"], share))
+    if metrics["high_minus_median_bp"].value is not None:
+        table.append(metric_row("High − median", metrics["high_minus_median_bp"], tail_text))
+    return table
+
+
+def source_text(record: AuctionRecord) -> str:
+    """Who published the figures shown, naming the source of a median filled in from another."""
+    if record.median_source and record.median_yield is not None:
+        return f"{record.source}, {record.median_source} (median yield)"
+    return record.source
+
+
+def sources_text(records: list[AuctionRecord]) -> str:
+    """Who published a run of auctions, naming any source that filled in their medians."""
+    names = sorted({r.source for r in records})
+    medians = sorted({r.median_source for r in records if r.median_source and r.median_yield is not None})
+    return ", ".join([*names, *(f"{name} (median yield)" for name in medians)])
+
+
+def result_message(assessment: Assessment, lines: list[str], table: list[str], details: str, freshness: str) -> Reply:
+    """Title, body, comparison table, details and provenance, as text and as blocks."""
+    record, priors = assessment.record, assessment.priors
+    name = describe_tenor(record.tenor)
+    title = f"{name} auction {record.auction_date.isoformat()}: {assessment.grade.label}"
     if priors:
         span = f"{priors[0].auction_date.isoformat()} … {priors[-1].auction_date.isoformat()}"
-        compared = f"compared with the previous {n} {name} auctions ({span}; small-value test auctions left out)"
+        compared = (
+            f"compared with the previous {len(priors)} {name} auctions ({span}; small-value test auctions left out)"
+        )
     else:
         compared = "no earlier auctions of this tenor to compare with"
-    source = f"Source: {record.source} · auction {record.auction_date.isoformat()} · {compared}"
+    source = f"Source: {source_text(record)} · auction {record.auction_date.isoformat()} · {compared}"
     body = "\n".join(lines)
     text = "\n".join([title, body, *table, details, source, freshness]).strip()
     built = [
@@ -379,6 +422,118 @@ def format_result(assessment: Assessment, book: AuctionBook, freshness: str = ""
     if freshness:
         built.append(blocks.context(f":warning: {freshness}"))
     return Reply(text=blocks.fallback(text), blocks=blocks.fit(built))
+
+
+# ---------------------------------------------------------------- bills
+
+
+def is_bill(record: AuctionRecord) -> bool:
+    """Bills and CMBs clear on discount rate: no yield, no coupon, no WI tail."""
+    return record.kind in (Kind.BILL, Kind.CMB)
+
+
+def rate_text(value: Decimal | None) -> str:
+    """A bill rate as auction results are quoted: 4.175%."""
+    return "n/a" if value is None else f"{value:.3f}%"
+
+
+def format_bill_result(assessment: Assessment, freshness: str = "") -> Reply:
+    """A bill's result: rates, cover and size; bidder shares and high − median where the source has them."""
+    record = assessment.record
+    metrics = assessment.metrics
+    icon = GRADE_ICONS.get(assessment.grade.label, ":white_circle:")
+    lines = [
+        f"{icon} high discount rate *{rate_text(record.high_discount_rate)}* · "
+        f"high investment rate *{rate_text(record.high_investment_rate)}* · "
+        f"bid-to-cover *{cover(record.bid_to_cover)}* · {usd_from_dollars(record.offering_amt)} offered"
+    ]
+    if record.dealer_pct is not None:
+        lines.append(
+            f"Dealers *{share(record.dealer_pct)}* · indirects *{share(record.indirect_pct)}* · "
+            f"directs {share(record.direct_pct)} (of competitive accepted)"
+        )
+    spread = metrics["high_minus_median_bp"]
+    if spread.value is not None:
+        avg = f", prior avg {signed_bp(spread.prior_mean, 1)}" if spread.prior_mean is not None else ""
+        lines.append(
+            f"High − median: {signed_bp(spread.value, 1)} (discount rate; median "
+            f"{rate_text(record.median_discount_rate)}){avg}."
+        )
+    missing = [
+        what
+        for what, value in (("bidder classes", record.dealer_pct), ("median discount rate", spread.value))
+        if value is None
+    ]
+    if missing:
+        lines.append(f"Not on record for this auction: {', '.join(missing)}.")
+    soma = f" · SOMA add-on {usd_from_dollars(record.soma_accepted)}" if record.soma_accepted is not None else ""
+    details = f"{record.cusip} · {describe_offering(record)}{soma} · competitive close {clock_et(record.close_time)}"
+    table = comparison_table(assessment, bidders=record.dealer_pct is not None)
+    return result_message(assessment, [*lines, *judgement_lines(assessment)], table, details, freshness)
+
+
+def parse_bills_week(options: Options, command: Command, ctx: CommandContext, as_of: date) -> date:
+    """The day whose week `auction bills [YYYY-MM-DD]` lists: the as-of date unless one is given."""
+    rest = options.positionals[1:]
+    if options.pairs or len(rest) > 1 or (rest and not looks_like_date(rest[0])):
+        raise UsageError("`auction bills` takes at most a date, e.g. `auction bills 2025-04-07`.", command)
+    if not rest:
+        return as_of
+    day = not_in_future(parse_date(rest[0], command, "week's date"), ctx, command)
+    if day > as_of:
+        raise UsageError(f"{day.isoformat()} is after the --as-of date {as_of.isoformat()}.", command)
+    return day
+
+
+def bills_of_week(book: AuctionBook, day: date, ctx: CommandContext) -> list[AuctionRecord]:
+    """Bill and CMB results of the Monday–Friday week holding `day`, up to `day`, as published at the answer's time."""
+    monday = day - timedelta(days=day.weekday())
+    through = min(monday + timedelta(days=4), day)
+    seen = ctx.point_in_time()
+    found = [
+        r
+        for r in book.records()
+        if is_bill(r)
+        and monday <= r.auction_date <= through
+        and r.has_results
+        and not r.is_small_value
+        and seen.sees(Dataset.AUCTION_RESULTS, r.auction_date, r.close_time)
+    ]
+    return sorted(found, key=lambda r: (r.auction_date, r.close_time, term_months(r.security_term) or 0.0))
+
+
+def bill_term(record: AuctionRecord) -> str:
+    """`13w` for a bill (as typed in `auction 13w`), `42d CMB` for a cash management bill."""
+    return f"{record.tenor[3:]} CMB" if record.kind == Kind.CMB else record.tenor
+
+
+def bills_week_reply(book: AuctionBook, day: date, ctx: CommandContext) -> Reply:
+    """The week's bill auctions as a compact table: term, date, high discount rate, cover, size."""
+    refresh = book.ensure("13w", day, ctx.now)
+    found = bills_of_week(book, day, ctx)
+    monday = day - timedelta(days=day.weekday())
+    title = f"Bill auctions, week of {monday.strftime('%a %Y-%m-%d')}"
+    if not found:
+        text = f"{title}: no bill auction results published by then."
+        if refresh is not None and refresh.error:
+            text += f" The live sources could not be read: {refresh.error}."
+        return Reply(text=blocks.fallback(text), blocks=blocks.fit(blocks.sections(text)))
+    table = [f"{'term':<9}{'auction':<15}{'high disc %':>11}{'cover':>8}{'offered $bn':>13}"]
+    for r in found:
+        size = "n/a" if r.offering_amt is None else f"{float(r.offering_amt) / 1e9:.1f}"
+        rate = "n/a" if r.high_discount_rate is None else f"{r.high_discount_rate:.3f}"
+        when = r.auction_date.strftime("%a %Y-%m-%d")
+        table.append(f"{bill_term(r):<9}{when:<15}{rate:>11}{cover(r.bid_to_cover):>8}{size:>13}")
+    sources = ", ".join(sorted({r.source for r in found}))
+    span = f"{found[0].auction_date.isoformat()} … {found[-1].auction_date.isoformat()}"
+    source = f"Source: {sources} · {len(found)} results published by then, auctions {span}"
+    fresh = freshness_note(refresh, book, found[-1])
+    text = "\n".join([title, *table, source, fresh]).strip()
+    built = [blocks.header(title), *blocks.sections("```\n" + "\n".join(table) + "\n```"), blocks.context(source)]
+    if fresh:
+        built.append(blocks.context(f":warning: {fresh}"))
+    reply = Reply(text=blocks.fallback(text), blocks=blocks.fit(built))
+    return reply.with_observed(*(Observation(Dataset.AUCTION_RESULTS, r.auction_date, r.close_time) for r in found))
 
 
 def tail_of(record: AuctionRecord, wi_yield: float | None) -> float | None:
@@ -419,9 +574,13 @@ def history_reply(
         flag_text = "Dealer takedown cannot be seen: these auctions' records carry no bidder classes."
     if last_tail_bp is not None:
         note = f"Tail vs WI on {latest.auction_date.isoformat()}: {signed_bp(last_tail_bp, 1)} ({wi_note})."
+    elif is_bill(latest):
+        note = (
+            "Bills clear on discount rate: the chart shows high − median (discount rate) where the source has a median."
+        )
     else:
         note = "Tail vs WI needs the desk's WI yields; the chart shows high − median where the source has a median."
-    source = f"Source: {', '.join(sorted({r.source for r in series}))} · auctions to {latest.auction_date.isoformat()}"
+    source = f"Source: {sources_text(series)} · auctions to {latest.auction_date.isoformat()}"
     fresh = freshness_note(refresh, book, latest)
     chart = history_chart(series, tenor, threshold, last_tail_bp=last_tail_bp, tail_flag_bp=book.policy.tail_flag_bp)
     text = "\n".join([title, summary, flag_text, note, source, fresh]).strip()

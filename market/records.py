@@ -11,6 +11,7 @@ import re
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import date, time
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 # Offerings this small are the Treasury's operational tests, not market auctions.
@@ -59,6 +60,7 @@ class AuctionRecord:
     low_yield: Decimal | None = None
     high_discount_rate: Decimal | None = None
     high_investment_rate: Decimal | None = None
+    median_discount_rate: Decimal | None = None
     high_discount_margin: Decimal | None = None
     coupon: Decimal | None = None
     bid_to_cover: Decimal | None = None
@@ -68,15 +70,20 @@ class AuctionRecord:
     indirect_accepted: Decimal | None = None
     total_accepted: Decimal | None = None
     soma_accepted: Decimal | None = None
+    # Where the median came from when another source filled it in (shipped medians of Fiscal Data records).
+    median_source: str | None = None
 
     @property
     def key(self) -> str:
         """A CUSIP is auctioned many times (reopenings), so the date is part of the key."""
         return f"{self.cusip}/{self.auction_date.isoformat()}"
 
-    @property
+    @cached_property
     def tenor(self) -> str:
-        """The series this auction is compared with, e.g. `10y`, `tips5y`, `frn`, `13w`."""
+        """The series this auction is compared with, e.g. `10y`, `tips5y`, `frn`, `13w`.
+
+        Worked out once per record: every history lookup filters thousands of records by it.
+        """
         return tenor_of(self.kind, self.security_term)
 
     @property
@@ -128,13 +135,20 @@ class AuctionRecord:
 
     @property
     def high_minus_median_bp(self) -> float | None:
-        if self.high_yield is None or self.median_yield is None:
+        """How far the stop was above the median bid: in yield, or in discount rate for a bill."""
+        if self.kind in (Kind.BILL, Kind.CMB):
+            high, median = self.high_discount_rate, self.median_discount_rate
+        else:
+            high, median = self.high_yield, self.median_yield
+        if high is None or median is None:
             return None
-        return float((self.high_yield - self.median_yield) * 100)
+        return float((high - median) * 100)
 
     def merged_over(self, other: AuctionRecord) -> AuctionRecord:
         """This record, with gaps filled from `other` (the same auction from another source)."""
         filled = {f.name: getattr(other, f.name) for f in fields(self) if getattr(self, f.name) is None}
+        if self.median_yield is not None:
+            filled.pop("median_source", None)  # this record's own median: its own source
         return replace(self, **filled) if filled else self
 
     def to_values(self) -> dict[str, Any]:

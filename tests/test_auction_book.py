@@ -28,14 +28,19 @@ def test_a_bill_auction_newer_than_the_shipped_history_is_fetched_stored_and_ans
     text = _ask("auction 13w", Services(store, auctions=live_book(store, upstream)), now)
 
     assert text.startswith("13-week bill auction 2026-01-26: ")
-    assert "high rate 3.663% (investment)" in text
-    assert "bid-to-cover *2.90x*" in text
+    assert "high discount rate *3.580%* · high investment rate *3.663%* · bid-to-cover *2.90x*" in text
+    # The six before it: three shipped (December 2025) and the three fetched with it.
     assert (
-        "Source: Treasury Fiscal Data · auction 2026-01-26 · compared with the previous 3 13-week bill auctions" in text
+        "Source: Treasury Fiscal Data · auction 2026-01-26 · compared with the previous 6 13-week bill auctions "
+        "(2025-12-15 … 2026-01-20;" in text
     )
-    # No bills are shipped, so the top-up reaches back 200 days: too long for TreasuryDirect's 250 results.
-    assert [(r.source, r.path) for r in upstream.requests] == [("fiscaldata", "/v1/accounting/od/auctions_query")]
-    assert upstream.requests[0].query["filter"] == "auction_date:gte:2025-07-14,auction_date:lte:2026-01-30"
+    # The shipped bills reach 2025-12-31, so the top-up asks from the day after: TreasuryDirect first
+    # (it has nothing for that month here), then Fiscal Data.
+    assert [(r.source, r.path) for r in upstream.requests] == [
+        ("treasurydirect", "/securities/search"),
+        ("fiscaldata", "/v1/accounting/od/auctions_query"),
+    ]
+    assert upstream.requests[1].query["filter"] == "auction_date:gte:2026-01-01,auction_date:lte:2026-01-30"
     keys = {row.key for row in store.load(DATASET)}
     assert {"912797SN8/2026-01-26", "912797SL2/2026-01-05"} <= keys
     assert "912797ST5/2026-01-29" in keys  # the whole window up to the day asked is kept
@@ -62,8 +67,10 @@ def test_a_short_window_asks_treasurydirect_first_and_keeps_its_records(database
         "912810TV0/2023-11-09",
     }
     text = _ask("auction 13w", Services(store, auctions=book), now)
-    assert text.startswith("13-week bill auction 2023-11-13: not graded")
-    assert "high rate 5.446% (investment), 5.285% discount" in text
+    # The fetched record (with the median and bidder classes) wins over the shipped one; the priors are shipped.
+    assert text.startswith("13-week bill auction 2023-11-13: soft")
+    assert "high discount rate *5.285%* · high investment rate *5.446%* · bid-to-cover *2.76x*" in text
+    assert "High − median: +1.5 bp (discount rate; median 5.270%)." in text
     assert "Source: TreasuryDirect · auction 2023-11-13" in text
     assert len(upstream.requests) == 1  # the stored bills reach the day asked: no second fetch
 

@@ -18,7 +18,8 @@ def test_a_past_thirty_year_result_offline(tmp_path, upstream):
     lines = result.stdout.splitlines()
     assert lines[0] == "30-year auction 2025-04-10: in line"
     assert "⚪ high yield 4.813% · bid-to-cover 2.43x · dealers 12.3%" in lines[2]
-    assert lines[-1].startswith("Source: Treasury Fiscal Data · auction 2025-04-10")
+    # The median behind high − median is TreasuryDirect's, and the source line says so.
+    assert lines[-1].startswith("Source: Treasury Fiscal Data, TreasuryDirect (median yield) · auction 2025-04-10")
     assert upstream.requests == []
 
 

@@ -46,7 +46,9 @@ def test_the_latest_ten_year_leads_with_the_grade_and_the_figures(services):
         "competitive close 1:00 pm ET"
     ) in lines
     assert reply.blocks[0]["text"]["text"] == "10-year auction 2025-04-09: strong"
-    assert reply.blocks[-1]["elements"][0]["text"].startswith("Source: Treasury Fiscal Data · auction 2025-04-09")
+    assert reply.blocks[-1]["elements"][0]["text"].startswith(
+        "Source: Treasury Fiscal Data, TreasuryDirect (median yield) · auction 2025-04-09"
+    )
     assert reply.charts == ()
 
 

@@ -58,9 +58,11 @@ def test_the_2023_thirty_year_carries_treasurydirect_low_and_median():
 def test_shipped_history_covers_both_files_once_per_auction():
     records = shipped_records()
     keys = [record.key for record in records]
-    assert len(keys) == len(set(keys)) == 745 + 250 - 108  # the 108 bonds in both files merge
+    assert len(keys) == len(set(keys)) == 745 + 250 - 108 + 2193  # the 108 bonds in both files merge; bills
     assert min(record.auction_date for record in records) == date(1996, 8, 8)
-    assert max(record.auction_date for record in records) == date(2025, 12, 24)
+    coupons = [record for record in records if record.kind not in (Kind.BILL, Kind.CMB)]
+    assert max(record.auction_date for record in coupons) == date(2025, 12, 24)
+    assert max(record.auction_date for record in records) == date(2025, 12, 31)
 
 
 def test_reopenings_count_with_their_original_term():
@@ -78,7 +80,7 @@ def test_a_new_note_reusing_an_older_cusip_counts_with_the_term_auctioned():
     assert (five.original_term, five.reopening, five.tenor) == ("7-Year", True, "5y")
 
 
-def test_the_five_small_value_test_auctions_are_recognised():
+def test_the_six_small_value_test_auctions_are_recognised():
     small = sorted(
         (record.auction_date.isoformat(), record.tenor) for record in shipped_records() if record.is_small_value
     )
@@ -88,6 +90,7 @@ def test_the_five_small_value_test_auctions_are_recognised():
         ("2020-07-10", "tips5y"),
         ("2021-12-02", "20y"),
         ("2022-07-14", "frn"),
+        ("2025-12-04", "cmb2d"),  # a $25m cash management bill
     ]
 
 

@@ -227,7 +227,7 @@ def treasurydirect(rig: Rig) -> Desk:
 
 
 def fiscaldata(rig: Rig) -> Desk:
-    """Fiscal Data's bills of January 2026; no bill is stored before, so the answer is one line."""
+    """Fiscal Data's bills of January 2026 over a history that ends in 2024: until then, the last shipped 13-week."""
     book = AuctionBook(
         rig.store, fiscaldata=FiscalDataSource(rig.client("fiscaldata")), shipped=before(date(2025, 1, 1))
     )
@@ -237,7 +237,7 @@ def fiscaldata(rig: Rig) -> Desk:
         "auction 13w",
         et(date(2026, 1, 30), 18),
         ("auctions",),
-        "no 13-week bill auction result",
+        "13-week bill auction 2024-12-30",
         "13-week bill auction 2026-01-26",
     )
 

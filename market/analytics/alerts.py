@@ -14,7 +14,7 @@ from enum import StrEnum
 import pandas as pd
 
 from market.analytics.rarity import day_moves, rank
-from market.records import AuctionRecord
+from market.records import AuctionRecord, Kind
 
 # Every coupon tenor of the curve, unless the desk sets its own (DESKBOT_ALERT_TENORS).
 ALERT_TENORS = ("2y", "3y", "5y", "7y", "10y", "20y", "30y")
@@ -88,7 +88,8 @@ def evaluate_alerts(
     if closes is not None and close_day is not None:
         fired.extend(_move_alerts(close_day, limits, closes))
     for record in auctions:
-        dealers = record.dealer_pct
+        # The dealer line is a coupon one: dealers take about 40% of a bill auction as a matter of course.
+        dealers = None if record.kind in (Kind.BILL, Kind.CMB) else record.dealer_pct
         if record.auction_date == auction_day and dealers is not None and dealers >= limits.dealer_pct:
             fired.append(Alert(AlertKind.DEALERS, record.tenor, dealers, limits.dealer_pct, record.auction_date))
     if funding is not None:

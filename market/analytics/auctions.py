@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from market.records import AuctionRecord, describe_tenor
+from market.records import AuctionRecord, Kind, describe_tenor
 
 PRIOR_COUNT = 6
 # How far from the prior average a metric must be to count for or against the auction.
@@ -33,6 +33,11 @@ DEALER_RUNS_HIGH_COUNT = 3
 STRONG_SCORE = 3.0
 SOFT_SCORE = -1.5
 WEAK_SCORE = -3.5
+# With bid-to-cover the only figure to compare (no bidder shares, no tail: most bill reopenings in the
+# shipped history), strong and soft need it outside the prior range, and one figure never makes it weak.
+COVER_ONLY_STRONG = 2.0
+COVER_ONLY_SOFT = -2.0
+BIDDER_SHARES = ("dealer_pct", "indirect_pct", "direct_pct")
 
 
 @dataclass(frozen=True)
@@ -304,6 +309,7 @@ def grade(
     Strong at +3 or more, soft at −1.5 or less (two metrics worse than average, or one outside its
     range on the weak side), weak at −3.5 or less; `raised` (a tail at the flag line,
     dealers at the line where that is a failure for the kind) makes it weak whatever the score.
+    Graded on bid-to-cover alone, strong and soft need it outside the prior range (±2).
     """
     btc = metrics["bid_to_cover"]
     if btc.prior_n < MIN_PRIORS_TO_GRADE:
@@ -340,6 +346,8 @@ def grade(
             reasons.append(f"tailed the when-issued by {tail:.1f} bp")
     if raised:
         return Grade("weak", (*raised, *reasons), score)
+    if tail is None and not any(metrics[key].vs_mean is not None for key in BIDDER_SHARES):
+        return cover_only_grade(score, reasons)
     if score >= STRONG_SCORE:
         return Grade("strong", tuple(reasons), score)
     if score <= WEAK_SCORE:
@@ -347,6 +355,19 @@ def grade(
     if score <= SOFT_SCORE:
         return Grade("soft", tuple(reasons), score)
     return Grade("in line", tuple(reasons) or ("cover and bidder shares close to the prior average",), score)
+
+
+def cover_only_grade(score: float, reasons: list[str]) -> Grade:
+    """The grade when bid-to-cover is all there is to compare: one figure can say strong or soft, not weak."""
+    said = (
+        *(reasons or ["bid-to-cover close to the prior average"]),
+        "graded on bid-to-cover alone (no bidder shares to compare with)",
+    )
+    if score >= COVER_ONLY_STRONG:
+        return Grade("strong", said, score)
+    if score <= COVER_ONLY_SOFT:
+        return Grade("soft", said, score)
+    return Grade("in line", said, score)
 
 
 def flags(
@@ -361,12 +382,15 @@ def flags(
     Warnings: dealers at or above the policy line (a quasi-failure only where the kind seldom
     reaches it), a tail vs WI at or above the tail line, and every metric outside the prior range
     on the weak side. Standouts: metrics outside the prior range on the strong side.
+    Bills are judged only against their prior auctions: dealers take about 40% of a bill auction
+    (median of the original issues 2019-2025; 24-62% in nine of ten), so the coupon line says nothing there.
     """
     earlier = earlier or []
     warnings: list[str] = []
     standouts: list[str] = []
     hard: list[str] = []
-    dealer = dealer_flag(record, metrics["dealer_pct"], earlier, policy)
+    is_bill = record.kind in (Kind.BILL, Kind.CMB)
+    dealer = None if is_bill else dealer_flag(record, metrics["dealer_pct"], earlier, policy)
     if dealer is not None:
         warnings.append(dealer[0])
         if dealer[1]:

@@ -176,15 +176,16 @@ class AuctionBook:
     def calendar(self, as_of: date, now: datetime) -> Calendar:
         """Auctions in the `CALENDAR_DAYS` after `as_of` (inclusive).
 
-        For a past date the history says what was auctioned; for today the
-        live calendar (TreasuryDirect `upcoming`, else Fiscal Data) is asked.
+        For a past date the history says which notes and bonds were auctioned (two weeks of
+        bills, seven or more a week, would bury them); for today the live calendar (TreasuryDirect
+        `upcoming`, else Fiscal Data) is asked.
         """
         known = self.records()
         end = as_of + timedelta(days=CALENDAR_DAYS)
         reach = self.reach(known, "coupons")
         if (reach is not None and as_of < reach) or not self.live:
-            ahead = tuple(r for r in known if as_of <= r.auction_date <= end)
-            return Calendar(ahead, "auction history", "Replayed from the auctions held after that date.")
+            ahead = _held_coupons(known, as_of, end)
+            return Calendar(ahead, "auction history", "Replayed from the note and bond auctions held after that date.")
         errors = []
         for source in (self.treasurydirect, self.fiscaldata):
             if source is None:
@@ -199,8 +200,7 @@ class AuctionBook:
                 continue
             chosen = tuple(sorted((r for r in upcoming if r.auction_date >= as_of), key=_calendar_order))
             return Calendar(chosen, source.name)
-        ahead = tuple(r for r in known if as_of <= r.auction_date <= end)
-        return Calendar(ahead, "stored data", "; ".join(errors))
+        return Calendar(_held_coupons(known, as_of, end), "stored data", "; ".join(errors))
 
     def poll(self, auction: AuctionRecord) -> AuctionRecord | None:
         """The auction's record with results if they have posted (stored at once), else None.
@@ -244,6 +244,11 @@ class AuctionBook:
             interval_seconds=interval_seconds or self.policy.flash_poll_seconds,
             timeout=timeout or timedelta(minutes=self.policy.flash_timeout_minutes),
         )
+
+
+def _held_coupons(known: Sequence[AuctionRecord], start: date, end: date) -> tuple[AuctionRecord, ...]:
+    """The note and bond auctions on record from `start` to `end`."""
+    return tuple(r for r in known if start <= r.auction_date <= end and family(r) == "coupons")
 
 
 def _calendar_order(record: AuctionRecord) -> tuple[date, str]:

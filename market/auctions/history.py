@@ -20,11 +20,13 @@ from importlib import resources
 from market.missing import decimal_or_none
 from market.records import AuctionRecord
 from market.sources.fiscaldata import parse_fiscaldata_rows
+from market.sources.treasurydirect import SOURCE as TREASURYDIRECT_SOURCE
 from market.sources.treasurydirect import parse_treasurydirect
 
 FISCALDATA_FILE = "fiscaldata_auctions_query_notes_bonds_2019_2025.csv.gz"
 TREASURYDIRECT_FILE = "treasurydirect_securities_search_bonds_1996_2024.json.gz"
 MEDIAN_YIELDS_FILE = "treasurydirect_jqsearch_median_yields_2019_2026.csv.gz"
+BILLS_FILE = "treasurydirect_jqsearch_bills_2019_2025.csv.gz"
 
 
 def _read(name: str) -> str:
@@ -37,8 +39,9 @@ def shipped_records() -> tuple[AuctionRecord, ...]:
     """Every shipped auction, one record per (CUSIP, auction date), oldest first."""
     fiscaldata = parse_fiscaldata_rows(csv.DictReader(io.StringIO(_read(FISCALDATA_FILE))))
     treasurydirect = parse_treasurydirect(json.loads(_read(TREASURYDIRECT_FILE)))
+    bills = parse_treasurydirect(list(csv.DictReader(io.StringIO(_read(BILLS_FILE)))))
     # TreasuryDirect carries low and median yields the Fiscal Data extract lacks.
-    return tuple(with_median_yields(merge(treasurydirect, fiscaldata), shipped_median_yields()))
+    return tuple(with_median_yields(merge(treasurydirect, fiscaldata, bills), shipped_median_yields()))
 
 
 MedianYields = dict[tuple[str, date], tuple[Decimal | None, Decimal | None, Decimal | None]]
@@ -64,7 +67,10 @@ def with_median_yields(records: Iterable[AuctionRecord], yields: MedianYields) -
         found = yields.get((record.cusip, record.issue_date)) if record.issue_date is not None else None
         if found is not None and record.median_yield is None and found[0] == record.high_yield:
             record = replace(
-                record, median_yield=found[1], low_yield=record.low_yield if record.low_yield is not None else found[2]
+                record,
+                median_yield=found[1],
+                low_yield=record.low_yield if record.low_yield is not None else found[2],
+                median_source=TREASURYDIRECT_SOURCE if record.source != TREASURYDIRECT_SOURCE else None,
             )
         filled.append(record)
     return filled

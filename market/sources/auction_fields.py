@@ -29,6 +29,7 @@ DECIMAL_FIELDS = (
     "low_yield",
     "high_discount_rate",
     "high_investment_rate",
+    "median_discount_rate",
     "high_discount_margin",
     "coupon",
     "bid_to_cover",

@@ -39,6 +39,7 @@ FIELDS = {
     "low_yield": "lowYield",
     "high_discount_rate": "highDiscountRate",
     "high_investment_rate": "highInvestmentRate",
+    "median_discount_rate": "averageMedianDiscountRate",
     "high_discount_margin": "highDiscountMargin",
     "coupon": "interestRate",
     "bid_to_cover": "bidToCoverRatio",
