@@ -130,6 +130,8 @@ def build_services(
         cftc=CftcSource(upstream(settings, "cftc", store)),
         desk_feeds=desk_feeds(settings.desk_feed_url, settings, store),
         closes=yields.closes,
+        dealers=DealerBook(store, NyFedDealerSource(upstream(settings, "nyfed_pd", store))),
+        repo_market=RepoMarket(store, OfrSource(upstream(settings, "ofr", store))),
     )
     auctions = build_auction_book(settings, store)
     slack = SlackAccess(slack_client, settings.admin_ids) if slack_client is not None else None
@@ -158,8 +160,8 @@ def build_services(
         auctions=auctions,
         schedule=schedule,
         briefings=briefings,
-        repo_market=RepoMarket(store, OfrSource(upstream(settings, "ofr", store))),
-        dealers=DealerBook(store, NyFedDealerSource(upstream(settings, "nyfed_pd", store))),
+        repo_market=funding.repo_market,
+        dealers=funding.dealers,
     )
 
 

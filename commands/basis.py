@@ -39,7 +39,13 @@ CALC_USAGE = "basis calc <contract> <futures price> <coupon> <maturity> <bond pr
 CALC_EXAMPLE = "basis calc TY 110-16+ 4.25 2032-11-15 99-08"
 # The repo rates `calc` accepts, in percent: deep specials below zero, 1980s rates above 15%.
 REPO_RANGE_PCT = (-10.0, 30.0)
-GROUP_TITLES = {"funding": "Funding", "positioning": "Positioning", "rates": "Rates", "desk feed": "Desk feed"}
+GROUP_TITLES = {
+    "funding": "Funding",
+    "dealers": "Dealer balance sheets",
+    "positioning": "Positioning",
+    "rates": "Rates",
+    "desk feed": "Desk feed",
+}
 # Deliverable remaining terms (months from the first day of the delivery month), for a warning only.
 DELIVERABLE_MONTHS = {
     "TU": (21, 24),
@@ -62,6 +68,9 @@ COMPONENT_DATASETS = {
     "lev_net_4w": Dataset.CFTC_TFF,
     "move_10y": Dataset.PAR_CURVE,
     "move_30y": Dataset.PAR_CURVE,
+    "dealer_coupons": Dataset.PRIMARY_DEALERS,
+    "dealer_coupons_4w": Dataset.PRIMARY_DEALERS,
+    "dvp_tri": Dataset.OFR_REPO,
 }
 
 
@@ -96,7 +105,8 @@ def basis_command(book: FundingBook) -> Command:
         handler=handle,
         details=(
             "The gauge scores each component as a percentile of its own history and weights the groups "
-            "(funding 30%, positioning 20%, rates 25%, desk feed 25%). `calc` takes prices in decimal or 32nds "
+            "(funding 25%, dealer balance sheets 15%, positioning 15%, rates 20%, desk feed 25%). "
+            "`calc` takes prices in decimal or 32nds "
             "(112-16, 112-16+, 112-165); repo= in %, delivery= YYYY-MM-DD."
         ),
         examples=(
@@ -156,9 +166,8 @@ def gauge_reply(result: Gauge, leverage: LeverageLine, book: FundingBook, notes:
         headline = "No component has data for this date."
     else:
         rank = history_of(book).rank(result.score, result.as_of)
-        headline = (
-            f"{traffic_light(round(result.score))} Stress {result.score:.0f}/100 ({rank_line(rank)}). {result.call}"
-        )
+        ranked = f" ({rank_line(rank)})" if rank is not None else ""
+        headline = f"{traffic_light(round(result.score))} Stress {result.score:.0f}/100{ranked}. {result.call}"
     drivers = ", ".join(f"{c.label} ({ordinal(c.percentile)} pct)" for c in result.drivers[:4])
     driver_line = f"Driven by: {drivers}." if drivers else "No component is above its 75th percentile."
     lines: list[str] = []

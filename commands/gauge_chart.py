@@ -28,7 +28,13 @@ EPISODES: tuple[tuple[date, str], ...] = (
     (date(2023, 3, 13), "SVB"),
     (date(2025, 4, 9), "Basis unwind"),
 )
-GROUP_NAMES = {"funding": "Funding", "positioning": "Positioning", "rates": "Rates", "desk feed": "Desk feed"}
+GROUP_NAMES = {
+    "funding": "Funding",
+    "dealers": "Dealers",
+    "positioning": "Positioning",
+    "rates": "Rates",
+    "desk feed": "Desk feed",
+}
 
 
 def gauge_chart(book: FundingBook, result: Gauge, sources: str) -> LineChart | None:

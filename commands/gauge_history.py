@@ -46,6 +46,8 @@ def history_reply(book: FundingBook, ctx: CommandContext, command: Command, word
     last_day = shown.index[-1].date()
     score = float(shown["score"].iloc[-1])
     rank = history.rank(score, last_day, ctx.point_in_time(day).now)
+    if rank is None:
+        raise UsageError("The gauge's history needs the yields history, which is not wired here.", history_command)
     top_day = shown["score"].idxmax().date()
     title = f"Basis-trade stress gauge — daily, {shown.index[0]:%d %b %Y} to {last_day:%d %b %Y}"
     headline = (
@@ -56,7 +58,7 @@ def history_reply(book: FundingBook, ctx: CommandContext, command: Command, word
         f"Days at or above {RED:g} (red): {int((shown['score'] >= RED).sum())}; "
         f"at or above {YELLOW:g} (yellow): {int((shown['score'] >= YELLOW).sum())}; of {len(shown):,} business days.",
         *_episode_lines(shown),
-        "Latest readings (composite · funding · positioning · rates · desk feed):",
+        "Latest readings (composite · funding · dealers · positioning · rates · desk feed):",
         *(_reading_line(stamp, row) for stamp, row in shown.tail(RECENT_DAYS).iterrows()),
     ]
     explain = (

@@ -262,7 +262,8 @@ def test_the_gauge_chart_marks_episodes_and_highlights_the_day_asked(registry):
     score = int(reply.text.split("Stress ")[1].split("/100")[0])
     assert chart.title == "Basis-trade stress gauge, 18 Sep 2019 – 18 Mar 2020"
     assert [series.label for series in chart.series][0] == "Composite" and chart.series[0].emphasis
-    assert {"Funding (30%)", "Positioning (20%)", "Rates (25%)"} <= {series.label for series in chart.series}
+    labels = {series.label for series in chart.series}
+    assert {"Funding (25%)", "Dealers (15%)", "Positioning (15%)", "Rates (20%)"} <= labels
     assert [(event.day, event.label) for event in chart.events] == [(date(2020, 3, 18), "Dash for cash")]
     (today,) = chart.callouts
     assert today.day == date(2020, 3, 18) and round(today.value) == score

@@ -115,15 +115,17 @@ def test_basis_on_april_9_2025_without_yields_or_desk_feed_says_what_is_missing(
 
     assert lines[0] == "Basis-trade stress — Wed 09 Apr 2025"
     assert lines[1] == (
-        ":large_green_circle: Stress 74/100. No mechanism stands out: no group has two components at or above "
+        ":large_yellow_circle: Stress 76/100. No mechanism stands out: no group has two components at or above "
         "the 90th percentile. Swap spreads and implied repo are not configured (desk feed): a basis unwind cannot "
         "be told from a rates move."
     )
     # Without a yields history the total cannot be DV01-weighted, and says so.
-    assert lines[2].startswith("Driven by: Leveraged funds' net in contracts, not DV01-weighted (99.9th pct)")
+    assert lines[2].startswith(
+        "Driven by: SOFR − IORB (91.8th pct), Leveraged funds' net in contracts, not DV01-weighted (99.9th pct)"
+    )
     assert "rates: not available (no yields history wired)" in reply.text
-    assert "Weights: funding 30%, positioning 20%, rates 25%, desk feed 25%" in reply.text
-    assert "used here funding 60%, positioning 40%" in reply.text
+    assert "Weights: funding 25%, dealer balance sheets 15%, positioning 15%, rates 20%, desk feed 25%" in reply.text
+    assert "used here funding 45%, dealer balance sheets 27%, positioning 27%" in reply.text
     assert (
         "    :large_green_circle: SRF take-up $0.0bn (d/d −$0.1bn) — 0th pct since 2021-07-29; "
         "take-up under $0.5bn (test operations) scores as calm" in lines
@@ -314,7 +316,7 @@ def test_deskbot_ask_funding_basis_and_calc_offline(tmp_path):
     gauge = run_deskbot("ask", "/basis", "--as-of", "2025-04-09", "--out", str(tmp_path / "out"), cwd=tmp_path)
     assert gauge.returncode == 0, gauge.stderr
     # The shipped yields history supplies the rates component.
-    assert "Stress 82/100" in gauge.stdout and "Rates (weight 25%)" in gauge.stdout
+    assert "Stress 82/100" in gauge.stdout and "Rates (weight 20%)" in gauge.stdout
     assert "30y 3-day move 4.72% (3-day +31 bp)" in gauge.stdout
     assert "The data show a sharp rates move" in gauge.stdout
 

@@ -145,7 +145,8 @@ def test_basis_history_refuses_bad_input_with_usage(registry, words, message):
 
 def episode_rows() -> list[tuple[str, ...]]:
     pattern = (
-        r"^\| (\d{4}-\d\d-\d\d) \| [^|]+ \| (\d+) \| \d+ \| \d+ \| \d+ \| ([\d.]+) \| (\d+)(?: \(desk feed (\d+)\))? \|"
+        r"^\| (\d{4}-\d\d-\d\d) \| [^|]+ \| (\d+) \| \d+ \| \d+ \| \d+ \| \d+ \| ([\d.]+) \| (\d+)"
+        r"(?: \(desk feed (\d+)\))? \|"
     )
     return re.findall(pattern, README.read_text(), re.M)
 

@@ -197,11 +197,12 @@ def test_the_readme_episode_table_is_what_the_gauge_computes(registry):
     from pathlib import Path
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    rows = re.findall(r"^\| (\d{4}-\d\d-\d\d) \| [^|]+ \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|", readme, re.M)
+    rows = re.findall(r"^\| (\d{4}-\d\d-\d\d) \| [^|]+ \| (\d+) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|", readme, re.M)
     assert len(rows) == 8
-    for day, score, funding, positioning, rates in rows:
+    for day, score, funding, dealers, positioning, rates in rows:
         after = date.fromisoformat(day) + timedelta(days=10)  # everything for the day is published
         text = answer(f"basis {day}", CommandContext(now=et(after, 12)), registry).text
         assert f"Stress {score}/100" in text, day
-        for group, value in (("Funding", funding), ("Positioning", positioning), ("Rates", rates)):
+        groups = (("Funding", funding), ("Dealer balance sheets", dealers), ("Positioning", positioning))
+        for group, value in (*groups, ("Rates", rates)):
             assert re.search(rf"{group}\* \(weight \d+%\) \S+ {value}/100", text), (day, group, value)

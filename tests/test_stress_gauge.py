@@ -62,14 +62,14 @@ def test_april_9_reads_higher_than_a_calm_day_and_calls_the_basis(tmp_path, clos
     calm, _, _ = gauge(funding, CALM)
 
     assert round(stressed.score) == 82
-    assert round(calm.score) == 29  # a calm day reads below 50: the crowded short alone is not stress
+    assert round(calm.score) == 36  # a calm day reads below 50: a crowded short or full dealers alone is not stress
     # Without the desk feed the gauge sees a sharp rates move, and says it cannot see a basis unwind.
     assert stressed.call.startswith("The data show a sharp rates move (10y 3-day move in its top 2%")
     assert "a basis unwind cannot be told from a rates move" in stressed.call
     assert "funding squeeze" not in stressed.call and "basis/swap-spread unwind" not in stressed.call
     assert calm.call.startswith("No mechanism stands out")
     drivers = [c.key for c in stressed.drivers]
-    assert {"move_10y", "move_30y", "lev_net"} <= set(drivers[:3])
+    assert {"move_10y", "move_30y"} == set(drivers[:2]) and "lev_net" in drivers[:4]
     assert "srf" not in drivers
 
 
@@ -82,7 +82,7 @@ def test_april_9_with_the_desk_feed(tmp_path, closes):
 
     assert notes == []
     assert round(stressed.score) == 86 and stressed.score > without_feed.score  # the desk feed adds to the stress
-    assert round(calm.score) == 29  # the feed starts in 2025: named missing on the calm day, not zero
+    assert round(calm.score) == 36  # the feed starts in 2025: named missing on the calm day, not zero
     assert {c.key for c in calm.missing} == {"swap_spread_30y", "swap_spread_10y", "ty_irp"}
     by_key = {c.key: c for c in stressed.components}
     assert (by_key["swap_spread_30y"].value, by_key["swap_spread_30y"].change) == (-95.0, -10.0)
@@ -122,9 +122,9 @@ def test_without_yields_the_rates_component_is_named_missing_and_the_rest_still_
 
     rates = [c for c in stressed.components if c.group == "rates"]
     assert [c.missing for c in rates] == ["rates: not available (no yields history wired)"] * 2
-    assert set(stressed.weights_used) == {"funding", "positioning"}
+    assert set(stressed.weights_used) == {"funding", "dealers", "positioning"}
     assert sum(stressed.weights_used.values()) == pytest.approx(1.0)
-    assert round(stressed.score) == 74 and round(calm.score) == 48
+    assert round(stressed.score) == 76 and round(calm.score) == 52
     assert stressed.score > calm.score
     # A crowded CFTC short alone is no evidence of an unwind: nothing is named, and the call says what it lacks.
     assert stressed.call.startswith("No mechanism stands out") and "cannot be told from a rates move" in stressed.call

@@ -15,8 +15,8 @@ from datetime import date
 
 import pandas as pd
 
-FUNDING, POSITIONING, RATES, DESK = "funding", "positioning", "rates", "desk feed"
-GROUP_WEIGHTS: dict[str, float] = {FUNDING: 0.30, POSITIONING: 0.20, RATES: 0.25, DESK: 0.25}
+FUNDING, DEALERS, POSITIONING, RATES, DESK = "funding", "dealers", "positioning", "rates", "desk feed"
+GROUP_WEIGHTS: dict[str, float] = {FUNDING: 0.25, DEALERS: 0.15, POSITIONING: 0.15, RATES: 0.20, DESK: 0.25}
 BASIS_GROUPS = (POSITIONING, RATES, DESK)
 YELLOW, RED = 75.0, 90.0
 LEVERAGES = (20, 50)
@@ -43,6 +43,8 @@ class Component:
     history_size: int = 0
     note: str = ""
     missing: str | None = None
+    # Another reading of the same strain (a level and its recent change): the group scores the larger.
+    alternative_to: str | None = None
 
     @property
     def present(self) -> bool:
@@ -205,7 +207,7 @@ def composite(as_of: date, components: list[Component]) -> Gauge:
     """Average percentiles within each group, then weight the groups; missing weight is shared out."""
     group_scores: dict[str, float | None] = {}
     for group in GROUP_WEIGHTS:
-        present = [c.percentile for c in components if c.group == group and c.percentile is not None and c.present]
+        present = _group_percentiles([c for c in components if c.group == group and c.present])
         group_scores[group] = sum(present) / len(present) if present else None
     scored = {group: value for group, value in group_scores.items() if value is not None}
     total = sum(GROUP_WEIGHTS[group] for group in scored)
@@ -229,6 +231,16 @@ def composite(as_of: date, components: list[Component]) -> Gauge:
     )
 
 
+def _group_percentiles(present: list[Component]) -> list[float]:
+    """Each present component's percentile, an alternative reading and its partner counted once, at the larger."""
+    scores = {c.key: c.percentile or 0.0 for c in present}
+    for component in present:
+        partner = component.alternative_to
+        if partner is not None and partner in scores:
+            scores[partner] = max(scores[partner], scores.pop(component.key))
+    return list(scores.values())
+
+
 def _drivers(components: list[Component], weights_used: dict[str, float]) -> tuple[Component, ...]:
     """Components at or above the 75th percentile, largest contribution to the score first."""
     counts = {g: sum(1 for c in components if c.group == g and c.present) for g in weights_used}
@@ -250,7 +262,8 @@ def stress_call(components: list[Component]) -> str:
     - a funding squeeze: two funding components at or above the 90th percentile;
     - a basis/swap-spread unwind: two desk-feed components there, or one with the leveraged
       short at or above it too (the CFTC level alone is a crowded trade, not an unwind);
-    - a sharp rates move: both the 10y and 30y 3-day moves there.
+    - a sharp rates move: both the 10y and 30y 3-day moves there;
+    - dealers' balance sheets under strain: two dealer components there.
     Without the desk feed, a basis unwind cannot be told from a rates move, and the call says so.
     """
     hot = {group: _hot(components, group) for group in GROUP_WEIGHTS}
@@ -261,6 +274,8 @@ def stress_call(components: list[Component]) -> str:
         named.append(f"a basis/swap-spread unwind ({_labels(hot[DESK] + hot[POSITIONING])})")
     if len(hot[RATES]) >= 2:
         named.append(f"a sharp rates move ({_labels(hot[RATES])})")
+    if len(hot[DEALERS]) >= 2:
+        named.append(f"dealers' balance sheets under strain ({_labels(hot[DEALERS])})")
     if named:
         text = "The data show " + " and ".join(named) + "."
     elif not any(c.present for c in components):

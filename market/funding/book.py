@@ -22,6 +22,8 @@ from typing import Any
 
 import pandas as pd
 
+from market.dealers.book import DealerBook
+from market.funding.repo_market import RepoMarket
 from market.http import UpstreamError
 from market.sources.cftc import TREASURY_CONTRACTS, CftcSource, TffPosition, parse_tff
 from market.sources.desk_feed import DeskFeedSource
@@ -92,8 +94,13 @@ class FundingBook:
         desk_feeds: Sequence[DeskFeedSource] = (),
         shipped: Path = SHIPPED,
         closes: Callable[[str], pd.Series] | None = None,
+        dealers: DealerBook | None = None,
+        repo_market: RepoMarket | None = None,
     ) -> None:
         self.store = store
+        # Dealers' balance sheets and the repo venues: from the shipped history unless live ones are given.
+        self.dealers = dealers if dealers is not None else DealerBook(store)
+        self.repo_market = repo_market if repo_market is not None else RepoMarket(store)
         self.nyfed = nyfed
         self.fred = fred
         self.cftc = cftc

@@ -9,6 +9,7 @@ import pandas as pd
 from market.analytics import stress
 from market.analytics.stress import DESK, FUNDING, RATES, Component, Gauge, LeverageLine
 from market.funding.book import IORB_START, FundingBook
+from market.funding.dealer_stress import dealer_components
 from market.funding.positioning import ContractPosition as ContractPosition
 from market.funding.positioning import positioning_change_component, positioning_component
 from market.funding.positioning import positioning_table as positioning_table
@@ -166,6 +167,7 @@ def gauge(book: FundingBook, as_of: date, now: datetime | None = None) -> tuple[
         positioning_component(book, as_of, point.now),
         positioning_change_component(book, as_of, point.now),
         *rates_components(book, point.latest_day(Dataset.PAR_CURVE)),
+        *dealer_components(book.dealers, book.repo_market, as_of, point),
         *desk,
     ]
     frame, _ = book.desk_feed()

@@ -56,7 +56,7 @@ def read_shipped(folder: str | None = None) -> pd.DataFrame:
     path = SHIPPED / SHIPPED_FILE if folder is None else f"{folder}/{SHIPPED_FILE}"
     with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
         rows = {
-            pd.Timestamp(row["day"]): {column: _float(row[column]) for column in COLUMNS}
+            pd.Timestamp(row["day"]): {column: _float(row.get(column) or "") for column in COLUMNS}
             for row in csv.DictReader(handle)
         }
     return _frame(rows)
@@ -124,8 +124,14 @@ class GaugeHistory:
         rows = {day: (have[day] if day in have else computed[day]) for day in wanted}
         return _frame(rows)
 
-    def rank(self, score: float, day: date, now: datetime | None = None) -> Rank:
-        """Where a reading of `score` on `day` sits among every daily reading before it, and itself."""
+    def rank(self, score: float, day: date, now: datetime | None = None) -> Rank | None:
+        """Where a reading of `score` on `day` sits among every daily reading before it, and itself.
+
+        None for a book without the yields history: its readings lack the rates group, so
+        ranking them against the shipped readings (which have it) would mislead.
+        """
+        if self.book.closes is None:
+            return None
         before = self.readings(previous_business_day(day), now)["score"].dropna()
         at_or_below = int((before <= score).sum()) + 1
         count = len(before) + 1
