@@ -21,6 +21,7 @@ from commands.options import not_in_future, parse_date, split_options
 from commands.registry import Command, CommandArgs, UsageError
 from commands.reply import Observation, Reply, titled_reply
 from commands.services import BriefingServices
+from commands.takedown import after_headline, forecast_line, outcome_line, takedown_forecast
 from commands.yield_data import pick_close
 from commands.yields import curve_digest
 from market.analytics.auctions import assess
@@ -118,7 +119,8 @@ def _preview(services: BriefingServices) -> Command:
         book = _need_auctions(services, command)
         record = _auction(book, tenor, day, command, ctx.now)
         title = f"Tomorrow: {describe_tenor(tenor)} auction, {day_label(day)}"
-        lines = [f"*{_offering(record)}*", f"*The last {RECENT_AUCTIONS} {tenor} auctions:*"]
+        lines = [_takedown_line(services, book, record, ctx), f"*{_offering(record)}*"]
+        lines.append(f"*The last {RECENT_AUCTIONS} {tenor} auctions:*")
         lines += _recent_lines(book, tenor, day)
         return titled_reply(title, lines, "Source: TreasuryDirect / Fiscal Data auction history · times ET")
 
@@ -140,7 +142,8 @@ def _briefing(services: BriefingServices) -> Command:
         book = _need_auctions(services, command)
         record = _auction(book, tenor, day, command, ctx.now)
         title = f"{describe_tenor(tenor)} auction today — closes {clock_et(record.close_time)}"
-        lines = [f"*{_offering(record)}*", f"*The last {RECENT_AUCTIONS} {tenor} auctions:*"]
+        lines = [_takedown_line(services, book, record, ctx), f"*{_offering(record)}*"]
+        lines.append(f"*The last {RECENT_AUCTIONS} {tenor} auctions:*")
         lines += _recent_lines(book, tenor, day)
         lines += _yields_lines(services, day - timedelta(days=1), ctx, command)
         lines.append(_stress_line(services, day - timedelta(days=1)))
@@ -174,10 +177,11 @@ def _flash(services: BriefingServices) -> Command:
                 services.watch_sleep(1.0)
         if record.has_results and (ctx.scheduled or ctx.now >= printed):
             outcome = FlashOutcome(record, record, 0, max(ctx.now, printed))
-            return format_flash(book, outcome)
+            return _with_outcome(services, format_flash(book, outcome), outcome, ctx)
         if not ctx.scheduled:  # a person asked: answer now, never tie up a worker until the close
             return _no_result_yet(record, ctx)
-        return format_flash(book, book.watch(record, clock=services.watch_clock, sleep=services.watch_sleep))
+        watched = book.watch(record, clock=services.watch_clock, sleep=services.watch_sleep)
+        return _with_outcome(services, format_flash(book, watched), watched, ctx)
 
     command = Command(
         name="flash",
@@ -187,6 +191,21 @@ def _flash(services: BriefingServices) -> Command:
         examples=("flash 10y 2025-04-09",),
     )
     return command
+
+
+def _takedown_line(services: BriefingServices, book: AuctionBook, record: AuctionRecord, ctx: CommandContext) -> str:
+    """The dealer-takedown forecast from what was public at the answer's time."""
+    forecast = takedown_forecast(services, record, ctx.point_in_time().now)
+    return forecast_line(forecast, book.policy.dealer_flag_pct)
+
+
+def _with_outcome(services: BriefingServices, reply: Reply, outcome: FlashOutcome, ctx: CommandContext) -> Reply:
+    """The flash with dealers' share against the forecast made before the close."""
+    if outcome.result is None:
+        return reply
+    forecast = takedown_forecast(services, outcome.result, ctx.now)
+    line = outcome_line(forecast, outcome.result.dealer_pct)
+    return reply if line is None else after_headline(reply, line)
 
 
 def _no_result_yet(record: AuctionRecord, ctx: CommandContext) -> Reply:
