@@ -32,6 +32,8 @@ SUBCOMMANDS = (
     "basis",
     "basis calc",
     "basis positioning",
+    "basis history",
+    "dealers",
     "preview",
     "briefing",
     "flash",
@@ -48,7 +50,25 @@ SUBCOMMANDS = (
 SLASH_PREFIXES = ("", "", "", "/deskbot ", "/yields ", "/curve ", "/DESKBOT ", "/auction ")
 ODD_SUBCOMMANDS = ("YIELDS", "Curve", "yeilds", "help help", "help nothing", "", "deskbot", "/deskbot", "?")
 
-TENORS = ("1m", "3m", "6m", "1y", "2y", "3y", "5y", "7y", "10y", "20y", "30y", "10Y", "tips10y", "frn", "13w", "52w")
+TENORS = (
+    "1m",
+    "3m",
+    "6m",
+    "1y",
+    "2y",
+    "3y",
+    "5y",
+    "7y",
+    "10y",
+    "20y",
+    "30y",
+    "10Y",
+    "tips10y",
+    "frn",
+    "13w",
+    "52w",
+    "bills",
+)
 ODD_TENORS = ("0y", "99y", "-1y", "1.5y", "y", "30yy", "10 y", "0m", "-0y", "1e309y", "NaNy", "10yr", "٣٠y", "３０y")
 DATES = ("2025-04-09", "2025-04-11", "2025-04-10", "2025-04-07", "2025-04-02", "2024-12-31", "2019-09-17", "1962-01-02")
 ODD_DATES = (
@@ -193,6 +213,8 @@ GRAMMAR: dict[str, tuple[str, ...]] = {
     "funding": ("date", "flag"),
     "basis": ("date", "flag"),
     "basis positioning": ("date", "flag"),
+    "basis history": ("date", "since", "date", "flag"),
+    "dealers": ("date", "flag"),
     "basis calc": ("contract", "number", "number", "date", "number", "pair", "pair"),
     "preview": ("tenor", "date"),
     "briefing": ("tenor", "date"),
@@ -206,6 +228,7 @@ GRAMMAR: dict[str, tuple[str, ...]] = {
     "schedule": ("flag",),
     "help": ("command",),
 }
+SLOTS["since"] = (("--since",), ("--since=", "--SINCE", "--until"))
 SLOTS["contract"] = (("TYM5", "USM5", "TUM5", "FVM5"), ("TY", "XXM5", "TYZ99", "ty", "TYM5TYM5"))
 SLOTS["command"] = (tuple(GRAMMAR), ODD_SUBCOMMANDS)
 
