@@ -272,6 +272,7 @@ def test_shipped_files_are_in_the_upstream_layouts_and_desk_examples_are_not_shi
         "PROVENANCE.md",
         "cftc_tff_treasury_futures.json.gz",
         "fred_policy_rates.csv",
+        "gauge_history.csv.gz",
         "nyfed_primary_dealers.json.gz",
         "nyfed_reference_rates.json.gz",
         "nyfed_repo_operations.json.gz",
