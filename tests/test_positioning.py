@@ -238,4 +238,7 @@ def test_the_basis_reply_shows_the_total_in_10y_note_equivalents(book):
         "2017-01-03 (as of 2025-04-01); in 10y-note equivalents (DV01-weighted; see README); ranked among the 351 "
         "weeks reporting all 6 contracts; z-score −1.4 over the 3 years to 2025-04-01 (82 of those weeks)"
     ) in text.splitlines()
-    assert "Driven by: 10y 3-day move (98.1st pct), 30y 3-day move (97.5th pct), Leveraged funds' net, " in text
+    assert (
+        "Driven by: 10y 3-day move (98.1st pct), 30y 3-day move (97.5th pct), SOFR − IORB (91.8th pct), "
+        "Leveraged funds' net, " in text
+    )
