@@ -36,7 +36,8 @@ logger = logging.getLogger(__name__)
 CHANNEL_ACCESS_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 # The bot token no longer works: nothing but response_url reaches Slack until an operator acts.
 AUTH_ERRORS = frozenset({"invalid_auth", "token_revoked", "account_inactive", "not_authed", "token_expired"})
-BLOCK_ERRORS = frozenset({"invalid_blocks", "invalid_blocks_format"})
+# Slack shows a table block as an attachment: a table it refuses comes back as `invalid_attachments`.
+BLOCK_ERRORS = frozenset({"invalid_blocks", "invalid_blocks_format", "invalid_attachments"})
 CHART_FAILED = "chart_failed"
 CHART_TIMED_OUT = "chart_timed_out"
 POST_EVENT_TYPE = "deskbot_post"
@@ -216,6 +217,15 @@ class SlackDelivery:
             if metadata.get("event_type") == POST_EVENT_TYPE and payload.get("key") == post_key:
                 return str(message["ts"])
         return None
+
+    def find_file(self, channel_id: str, thread_ts: str, filename: str) -> bool:
+        """Whether a file named `filename` was shared in the thread of `thread_ts` (a chart a crash may have left)."""
+        response = self._client.conversations_replies(channel=channel_id, ts=thread_ts, limit=1000)
+        return any(
+            file.get("name") == filename
+            for message in response.get("messages") or []
+            for file in message.get("files") or []
+        )
 
     def upload_charts(self, channel_id: str, charts: tuple[ChartRequest, ...], thread_ts: str | None = None) -> None:
         """Render and share each chart; raises `ChartUploadError` when the channel refuses or Slack is too slow."""

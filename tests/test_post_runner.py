@@ -214,3 +214,46 @@ def test_a_flash_that_reached_its_thread_before_a_crash_is_found_there_not_poste
     assert keys.count(flash_key + ":line") == 1  # the missing line, posted once
     assert stack.ledger.get(flash_key).detail == "found after a restart"
     assert slack.calls_to("conversations.replies") and not slack.calls_to("conversations.history")
+
+
+def _crash_after_the_message(tmp_path, slack: SlackStandIn) -> str:  # type: ignore[no-untyped-def]
+    """A crashed instance claimed the daily and Slack shows its message; returns the message's ts."""
+    crashed = PostLedger(create_database(f"sqlite:///{tmp_path / 'deskbot.sqlite3'}"), "crashed")
+    assert crashed.claim(DAILY_0409, MANAGERS, SIX_PM, SIX_PM) is Claim.NEW
+    response = WebClient(token=slack.token, base_url=slack.api_url).chat_postMessage(
+        channel=MANAGERS,
+        text="Daily summary",
+        metadata={"event_type": "deskbot_post", "event_payload": {"key": DAILY_0409}},
+    )
+    return str(response["ts"])
+
+
+def test_a_post_found_after_a_crash_gets_its_missing_chart_once_in_its_thread(tmp_path, slack):
+    stack = _stack(tmp_path, slack)
+    ts = _crash_after_the_message(tmp_path, slack)  # the process died before the chart went up
+
+    stack.scheduler.run_due(SIX_PM + timedelta(minutes=3))
+    stack.scheduler.run_due(SIX_PM + timedelta(minutes=4))
+
+    assert len(_daily_posts(slack)) == 1
+    assert stack.ledger.get(DAILY_0409).detail == "found after a restart"
+    assert [(share["thread_ts"], share["name"]) for share in slack.file_shares] == [
+        (ts, "curve_2025-04-09_2025-04-08.png")
+    ]
+    assert stack.ledger.get(f"{DAILY_0409}:chart0").state is State.SENT
+
+
+def test_a_chart_shared_before_a_crash_is_found_in_the_thread_not_shared_again(tmp_path, slack):
+    stack = _stack(tmp_path, slack)
+    ts = _crash_after_the_message(tmp_path, slack)
+    crashed = PostLedger(create_database(f"sqlite:///{tmp_path / 'deskbot.sqlite3'}"), "crashed")
+    assert crashed.claim(f"{DAILY_0409}:chart0", MANAGERS, SIX_PM, SIX_PM) is Claim.NEW
+    WebClient(token=slack.token, base_url=slack.api_url).files_upload_v2(
+        channel=MANAGERS, content=b"\x89PNG", filename="curve_2025-04-09_2025-04-08.png", title="Curve", thread_ts=ts
+    )  # the chart reached the thread; the process died before noting it
+
+    stack.scheduler.run_due(SIX_PM + timedelta(minutes=3))
+
+    assert len(slack.file_shares) == 1
+    chart = stack.ledger.get(f"{DAILY_0409}:chart0")
+    assert (chart.state, chart.detail) == (State.SENT, "found after a restart")

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from bot.demo.local_server import LocalServer
+from commands.blocks import table_cells
 
 RESPONSE_URL = "response_url"
 UPLOAD = "upload"
@@ -67,6 +68,7 @@ class _Scripted:
 # What a response_url answers for each error, as Slack does: (HTTP status, plain-text body).
 RESPONSE_URL_ERRORS = {
     "invalid_blocks": (400, "invalid_blocks"),
+    "invalid_attachments": (400, "invalid_attachments"),  # e.g. two table blocks in one message
     "invalid_payload": (400, "invalid_payload"),
     "expired_url": (404, "Expired url"),  # more than 30 minutes after the command
     "used_url": (404, "used_url"),  # used more than five times
@@ -324,9 +326,10 @@ class SlackStandIn:
         if error := self._channel_error(channel, need_membership=True):
             return {"ok": False, "error": error}
         oldest = float(params.get("oldest") or 0)
+        listed = sorted([*self.messages.get(channel, []), *self._file_messages(channel)], key=lambda m: float(m["ts"]))
         found = [
             _shown(message, params)
-            for message in reversed(self.messages.get(channel, []))
+            for message in reversed(listed)
             if float(message["ts"]) >= oldest and message.get("thread_ts", message["ts"]) == message["ts"]
         ]
         return {"ok": True, "messages": found[: int(params.get("limit") or 100)], "has_more": False}
@@ -339,10 +342,29 @@ class SlackStandIn:
         messages = self.messages.get(channel, [])
         if not any(message["ts"] == parent for message in messages):
             return {"ok": False, "error": "thread_not_found"}
-        thread = [m for m in messages if m["ts"] == parent or m.get("thread_ts") == parent]
+        listed = [*messages, *self._file_messages(channel)]
+        thread = [m for m in listed if m["ts"] == parent or m.get("thread_ts") == parent]
         thread.sort(key=lambda m: float(m["ts"]))
         found = [_shown(m, params) for m in thread]
         return {"ok": True, "messages": found[: int(params.get("limit") or 1000)], "has_more": False}
+
+    def _file_messages(self, channel: str) -> list[dict[str, Any]]:
+        """Each file shared into `channel` as the message Slack shows for it (in its thread, if any)."""
+        found = []
+        for share in self.file_shares:
+            if share["channel"] != channel:
+                continue
+            message: dict[str, Any] = {
+                "type": "message",
+                "user": BOT_USER_ID,
+                "ts": share["ts"],
+                "upload": True,
+                "files": [{"id": share["file_id"], "name": share.get("name", ""), "title": share["title"]}],
+            }
+            if share.get("thread_ts"):
+                message["thread_ts"] = share["thread_ts"]
+            found.append(message)
+        return found
 
     def _api_chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         if refusal := self._refuse_message(params):
@@ -424,6 +446,7 @@ class SlackStandIn:
                     "channel": channel_id,
                     "thread_ts": params.get("thread_ts"),
                     "file_id": entry["id"],
+                    "name": entry["name"],
                     "title": entry["title"],
                     "ts": self._next_ts(),
                 }
@@ -486,6 +509,63 @@ def block_problem(blocks: Any) -> str | None:
             return "invalid_blocks"
         if block["type"] == "section" and text is not None and not 1 <= len(text.get("text", "")) <= 3000:
             return "invalid_blocks"
+        if block["type"] == "table" and table_problem(block) is not None:
+            return "invalid_blocks"
+    # Slack shows a table as an attachment at the bottom of its message, and takes one per message.
+    if sum(1 for block in blocks if block["type"] == "table") > 1:
+        return "invalid_attachments"
+    return None
+
+
+TABLE_FIELDS = frozenset({"type", "block_id", "rows", "column_settings"})
+TABLE_ALIGNS = frozenset({"left", "center", "right"})
+
+
+def table_problem(block: dict[str, Any]) -> str | None:
+    """What Slack's table block reference forbids in `block`, or None.
+
+    Fields `rows` (required, 1-100 rows of 1-20 cells, each `raw_text` with text or `rich_text`
+    with elements), `column_settings` (at most 20, each null or `align` left/center/right and a
+    boolean `is_wrapped`) and `block_id` (at most 255 characters); at most 10,000 characters in all cells.
+    """
+    if set(block) - TABLE_FIELDS:
+        return f"unknown fields {sorted(set(block) - TABLE_FIELDS)}"
+    block_id = block.get("block_id")
+    if block_id is not None and (not isinstance(block_id, str) or not 1 <= len(block_id) <= 255):
+        return "block_id must be 1-255 characters"
+    rows = block.get("rows")
+    if not isinstance(rows, list) or not 1 <= len(rows) <= 100:
+        return "rows must hold 1-100 rows"
+    for row in rows:
+        if not isinstance(row, list) or not 1 <= len(row) <= 20:
+            return "a row must hold 1-20 cells"
+        for cell in row:
+            if not isinstance(cell, dict):
+                return "a cell must be an object"
+            if cell.get("type") == "raw_text":
+                if set(cell) != {"type", "text"} or not isinstance(cell["text"], str) or not cell["text"]:
+                    return "a raw_text cell needs text and nothing else"
+            elif cell.get("type") == "rich_text":
+                if not isinstance(cell.get("elements"), list) or not cell["elements"]:
+                    return "a rich_text cell needs elements"
+            else:
+                return f"a cell cannot be {cell.get('type')!r}"
+    if sum(len(text) for row in table_cells(block) for text in row) > 10_000:
+        return "more than 10,000 characters in the cells"
+    settings = block.get("column_settings")
+    if settings is None:
+        return None
+    if not isinstance(settings, list) or len(settings) > 20:
+        return "column_settings must hold at most 20 items"
+    for setting in settings:
+        if setting is None:
+            continue
+        if not isinstance(setting, dict) or set(setting) - {"align", "is_wrapped"}:
+            return "a column setting holds only align and is_wrapped"
+        if "align" in setting and setting["align"] not in TABLE_ALIGNS:
+            return "align must be left, center or right"
+        if "is_wrapped" in setting and not isinstance(setting["is_wrapped"], bool):
+            return "is_wrapped must be true or false"
     return None
 
 

@@ -7,14 +7,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from slack_sdk.errors import SlackApiError
 
-from bot.delivery import AUTH_ERRORS, Posted, SlackDelivery, log_auth_failure
+from bot.delivery import AUTH_ERRORS, ChartUploadError, Posted, SlackDelivery, log_auth_failure
 from bot.storage.ledger import Claim, PostLedger, State
+from charts.specs import ChartRequest
 from commands.context import CommandContext
 from commands.registry import Registry
 from commands.reply import Outcome, Reply
@@ -81,7 +82,7 @@ class PostRunner:
             found = self._already_posted(post)
             if found is not None:
                 self._ledger.finish(post.key, State.SENT, now, message_ts=found, detail="found after a restart")
-                self._complete_recovered(post, now)
+                self._complete_recovered(post, found, now)
                 return Fired.RECOVERED
         if late > self._settings.grace:
             minutes = int(late.total_seconds() // 60)
@@ -109,9 +110,11 @@ class PostRunner:
                     "%s: Slack's answer was lost (%s) but the post is in the channel", post.key, type(error).__name__
                 )
                 self._ledger.finish(post.key, State.SENT, now, message_ts=found, detail="found after a lost answer")
+                self._post_parts(post, reply, found, now)
                 return Fired.SENT
             return self._failed(post, now, f"{type(error).__name__}", permanent=False)
         self._ledger.finish(post.key, State.SENT, now, message_ts=posted.ts, detail=_shortfall(posted))
+        self._post_parts(post, reply, posted.ts, now)
         return Fired.SENT
 
     @contextmanager
@@ -174,11 +177,40 @@ class PostRunner:
         return parent.message_ts if parent and parent.state is State.SENT else None
 
     def _post(self, post: PlannedPost, reply: Reply, now: datetime) -> Posted:
-        thread_ts = self._thread_of(post)
-        posted = self._delivery.post_reply(post.channel_id, reply, thread_ts=thread_ts, post_key=post.key)
-        if post.kind is PostKind.FLASH and thread_ts:
+        """The message alone: its charts and a flash's channel line are parts with ledger entries of their own."""
+        alone = replace(reply, charts=())
+        return self._delivery.post_reply(post.channel_id, alone, thread_ts=self._thread_of(post), post_key=post.key)
+
+    def _post_parts(self, post: PlannedPost, reply: Reply, message_ts: str, now: datetime) -> None:
+        """Each chart (in the message's thread) and a threaded flash's channel line, once each, crash or not."""
+        thread_ts = self._thread_of(post) or message_ts
+        for index, chart in enumerate(reply.charts):
+            self._post_chart(post, chart, index, thread_ts, now)
+        if post.kind is PostKind.FLASH and self._thread_of(post):
             self._post_line(post, reply, now)
-        return posted
+
+    def _post_chart(self, post: PlannedPost, chart: ChartRequest, index: int, thread_ts: str, now: datetime) -> None:
+        key = f"{post.key}:chart{index}"
+        claim = self._ledger.claim(key, post.channel_id, post.due_at, now)
+        if claim is Claim.TAKEN:
+            return
+        if claim is Claim.RECOVER and self._chart_shared(post.channel_id, thread_ts, chart.filename):
+            self._ledger.finish(key, State.SENT, now, message_ts=thread_ts, detail="found after a restart")
+            return
+        try:
+            self._delivery.upload_charts(post.channel_id, (chart,), thread_ts=thread_ts)
+        except ChartUploadError as error:
+            logger.warning("%s was posted in %s without its chart: %s", post.key, post.channel_id, error.reason)
+            self._ledger.finish(key, State.GIVEN_UP, now, detail=f"chart not posted: {error.reason}")
+            return
+        self._ledger.finish(key, State.SENT, now, message_ts=thread_ts)
+
+    def _chart_shared(self, channel_id: str, thread_ts: str, filename: str) -> bool:
+        try:
+            return self._delivery.find_file(channel_id, thread_ts, filename)
+        except Exception as error:  # cannot tell: sharing it again beats losing it
+            logger.warning("could not check the thread %s for %s: %s", thread_ts, filename, type(error).__name__)
+            return False
 
     def _post_line(self, post: PlannedPost, reply: Reply, now: datetime) -> None:
         """The flash's one line in the channel: a ledger entry of its own, so it is posted once, crash or not."""
@@ -198,19 +230,14 @@ class PostRunner:
             return
         self._ledger.finish(key, State.SENT, now, message_ts=ts)
 
-    def _complete_recovered(self, post: PlannedPost, now: datetime) -> None:
-        """A flash found in its thread after a crash may lack its channel line: post it, once."""
-        if post.kind is not PostKind.FLASH or self._thread_of(post) is None:
-            return
-        line = self._ledger.get(post.key + ":line")
-        if line is not None and line.state is State.SENT:
-            return
+    def _complete_recovered(self, post: PlannedPost, message_ts: str, now: datetime) -> None:
+        """A post found after a crash may lack its charts or (a flash) its channel line: post what is missing, once."""
         ctx = CommandContext(
             now=now, slash_command=self._settings.slash_command, channel_id=post.channel_id, scheduled=True
         )
         reply, _ref = self._execute(post.command, ctx, self._registry)
         if reply.outcome is Outcome.OK:
-            self._post_line(post, reply, now)
+            self._post_parts(post, reply, message_ts, now)
 
     def _already_posted(self, post: PlannedPost) -> str | None:
         return self._find_post(post.channel_id, post.key, post.due_at, self._thread_of(post))
