@@ -52,13 +52,21 @@ def start_data_refresh(services: Services, clock: Clock) -> BackgroundScheduler 
     return scheduler
 
 
-def warm_histories(services: Services, delay_seconds: float = 1.0) -> threading.Timer:
+def warm_histories(services: Services, delay_seconds: float = 1.0) -> threading.Event:
     """Load the shipped histories in the background, so the first command after start is not the slow one.
 
     It waits `delay_seconds` first, so the HTTP server comes up without competing for the interpreter.
+    The returned event is set when the loading is over (done or failed): the scheduler waits for it.
     """
+    loaded = threading.Event()
 
     def warm() -> None:
+        try:
+            _load()
+        finally:
+            loaded.set()
+
+    def _load() -> None:
         started = time.monotonic()
         try:
             if services.yields is not None:
@@ -78,4 +86,4 @@ def warm_histories(services: Services, delay_seconds: float = 1.0) -> threading.
     timer.name = "deskbot-warm"
     timer.daemon = True
     timer.start()
-    return timer
+    return loaded

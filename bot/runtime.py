@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 import socket
+import threading
 from datetime import timedelta
 from types import FrameType
 
@@ -37,9 +38,11 @@ def run_bot(settings: Settings, clock: Clock) -> None:
     client = create_web_client(settings)
     wired = wire(settings, client, clock)
     app = create_app(settings, client, wired.registry, CommandLog(wired.sessions), clock)
-    warm_histories(wired.services)
+    histories_loaded = warm_histories(wired.services)
     refresher = start_data_refresh(wired.services, clock)
-    scheduler = start_scheduler(settings, wired, client, clock) if settings.scheduler_enabled else None
+    scheduler = (
+        start_scheduler(settings, wired, client, clock, histories_loaded) if settings.scheduler_enabled else None
+    )
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         if settings.slack_app_token is not None:
@@ -61,7 +64,9 @@ def run_bot(settings: Settings, clock: Clock) -> None:
     logger.info("deskbot stopped")
 
 
-def start_scheduler(settings: Settings, wired: Wired, client: WebClient, clock: Clock) -> SchedulerService:
+def start_scheduler(
+    settings: Settings, wired: Wired, client: WebClient, clock: Clock, ready: threading.Event | None = None
+) -> SchedulerService:
     """Briefings, flashes, summaries and alerts, run by whichever instance holds the leader lock."""
     services = wired.services
     instance = f"{socket.gethostname()}:{os.getpid()}"
@@ -79,7 +84,7 @@ def start_scheduler(settings: Settings, wired: Wired, client: WebClient, clock: 
     calendar = BookCalendar(services.auctions) if services.auctions is not None else None
     scheduler = DeskScheduler(SqlSubscriptionStore(wired.sessions), calendar, runner, ledger)
     service = SchedulerService(
-        scheduler, LeaderLock(settings.resolved_database_url), clock, settings.leader_poll_seconds
+        scheduler, LeaderLock(settings.resolved_database_url), clock, settings.leader_poll_seconds, ready=ready
     )
     service.start()
     return service

@@ -101,7 +101,9 @@ def test_sigkill_between_claim_and_send_ends_with_one_post(pg_url, slack, upstre
 
 def test_two_instances_post_once_and_the_survivor_takes_over_within_a_minute(pg_url, slack, upstream, tmp_path):
     ledger = _subscribe(pg_url)
-    started = time.time() + 8  # both clocks read 11:59 at the same real moment
+    # Both clocks read 11:59 at the same real moment, once both have started and loaded their histories
+    # (about 10 s on a busy 2-core machine; the replay runs at 120x, so 5 real seconds late is a skipped post).
+    started = time.time() + 25
     replay = ("--as-of", "2025-04-09T11:59:00", "--speed", "120", "--started-at", str(started))
 
     leader = _bot(slack, upstream, pg_url, tmp_path, replay).__enter__()

@@ -110,6 +110,9 @@ class DeskScheduler:
         return self._ledger.stale_at(post.key)
 
 
+READY_TIMEOUT_SECONDS = 120
+
+
 class SchedulerService:
     """The scheduler inside `deskbot serve`: leader election, APScheduler jobs, replanning."""
 
@@ -119,7 +122,11 @@ class SchedulerService:
         leader: LeaderLock,
         clock: Clock,
         leader_poll_seconds: float = LEADER_POLL_SECONDS,
+        ready: threading.Event | None = None,
     ) -> None:
+        # Set when the histories are loaded: an instance that led before would plan on a cold
+        # book, and posts falling due while it loads would be skipped as late.
+        self._ready = ready
         self._poll = leader_poll_seconds
         self._scheduler = scheduler
         self._leader = leader
@@ -137,6 +144,10 @@ class SchedulerService:
         self._leader.release()
 
     def _lead(self) -> None:
+        if self._ready is not None and not self._ready.wait(READY_TIMEOUT_SECONDS):
+            logger.warning(
+                "the histories are still loading after %d s: running the scheduler anyway", READY_TIMEOUT_SECONDS
+            )
         while not self._stop.is_set():
             leading = self._leader.hold()
             if leading and self._aps is None:
