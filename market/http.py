@@ -9,6 +9,7 @@ command answers at once from stored data instead of waiting on retries.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -52,6 +53,18 @@ class UpstreamError(Exception):
         super().__init__(f"{source} is unavailable: {reason}")
         self.source = source
         self.reason = reason
+
+
+class CutShort(Exception):
+    """An answer whose body stopped before its end (the connection closed, or fewer bytes than declared)."""
+
+    def __init__(self, received: int, declared: int | None) -> None:
+        counts = (
+            f"{received} of {declared} bytes"
+            if declared is not None
+            else f"{received} bytes, then it closed the connection"
+        )
+        super().__init__(f"it sent a cut-short answer ({counts})")
 
 
 @dataclass(frozen=True)
@@ -173,7 +186,10 @@ class UpstreamClient:
     def get(
         self, path: str, params: Mapping[str, Any] | None = None, *, bypass_backoff: bool = False
     ) -> httpx.Response:
-        """The successful response for `path`, or `UpstreamError` after retries.
+        """The successful response for `path`, read whole, or `UpstreamError` after retries.
+
+        A body that stops before its Content-Length (or its chunked end) is retried
+        like a dropped connection, and then named: "it sent a cut-short answer (N of M bytes)".
 
         `bypass_backoff` asks even during a back-off, for callers with their own
         polling schedule (the auction result flash); a failure still starts one.
@@ -185,9 +201,12 @@ class UpstreamClient:
         retry_after = 0.0
         for attempt in range(1, self.max_attempts + 1):
             try:
-                response = self._client.get(url, params=params)
+                response = self._fetch(url, params)
             except httpx.TimeoutException:
                 failure = "it did not answer in time"
+                wait = float(attempt)
+            except CutShort as cut:
+                failure = str(cut)
                 wait = float(attempt)
             except httpx.TransportError as error:
                 failure = f"it could not be reached ({type(error).__name__})"
@@ -211,15 +230,18 @@ class UpstreamClient:
         raise UpstreamError(self.source, failure)
 
     def get_json(self, path: str, params: Mapping[str, Any] | None = None, *, bypass_backoff: bool = False) -> Any:
-        """The decoded JSON body; an empty body, an HTML page or anything not JSON is an `UpstreamError`."""
+        """The decoded JSON body; an empty, cut-short or HTML body, or anything not JSON, is an `UpstreamError`."""
         response = self.get(path, params, bypass_backoff=bypass_backoff)
         if not response.content.strip():
             raise UpstreamError(self.source, "it sent an empty answer")
         try:
             return response.json()
         except ValueError:
-            kind = " (an HTML page)" if _is_html(response) else ""
-            raise UpstreamError(self.source, f"it sent something that is not JSON{kind}") from None
+            if _is_html(response):
+                raise UpstreamError(self.source, "it sent something that is not JSON (an HTML page)") from None
+            if json_stops_early(response.text):
+                raise UpstreamError(self.source, "it sent a cut-short answer (its JSON stops mid-way)") from None
+            raise UpstreamError(self.source, "it sent something that is not JSON") from None
 
     def get_text(self, path: str, params: Mapping[str, Any] | None = None) -> str:
         """The body as text (CSV, XML); an empty body or an HTML page is an `UpstreamError`."""
@@ -229,6 +251,20 @@ class UpstreamClient:
         if _is_html(response):
             raise UpstreamError(self.source, "it sent an HTML page, which I cannot read as data")
         return response.text
+
+    def _fetch(self, url: str, params: Mapping[str, Any] | None) -> httpx.Response:
+        """The whole answer, read to its end; one that stops before its Content-Length is `CutShort`."""
+        response = self._client.send(self._client.build_request("GET", url, params=params), stream=True)
+        try:
+            response.read()
+        except httpx.RemoteProtocolError:  # the connection closed before the declared end of the body
+            raise CutShort(response.num_bytes_downloaded, _content_length(response)) from None
+        finally:
+            response.close()
+        declared, received = _content_length(response), _received(response)
+        if declared is not None and received is not None and received < declared:
+            raise CutShort(received, declared)
+        return response
 
     def _recall(self) -> None:
         if self._memory is None or self._recalled:
@@ -273,6 +309,46 @@ def _is_html(response: httpx.Response) -> bool:
     if head.startswith((b"<!doctype html", b"<html")):
         return True
     return head.startswith(b"<") and "html" in response.headers.get("Content-Type", "").lower()
+
+
+def _content_length(response: httpx.Response) -> int | None:
+    """The body's declared length in bytes, where the answer declares one (none for 204 and 304)."""
+    if response.status_code in (204, 304):
+        return None
+    try:
+        return int(response.headers["Content-Length"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _received(response: httpx.Response) -> int | None:
+    """The body's bytes as sent, or None when that cannot be told.
+
+    Counted off the wire; an answer handed over already read (`httpx.MockTransport`) counts its
+    length, unless it is compressed.
+    """
+    if response.num_bytes_downloaded:
+        return response.num_bytes_downloaded
+    if response.headers.get("Content-Encoding", "identity").lower() != "identity":
+        return None
+    return len(response.content)
+
+
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+
+
+def json_stops_early(text: str) -> bool:
+    """True for JSON text that stops before its end: inside a string, or with a bracket left open.
+
+    Only asked of text that did not parse, to tell a cut answer from one that is not JSON at all.
+    """
+    body = text.strip().lstrip("\ufeff")
+    if not body.startswith(("{", "[")):
+        return False
+    outside = _JSON_STRING.sub("", body)
+    if '"' in outside:
+        return True  # a string that never closes
+    return outside.count("{") > outside.count("}") or outside.count("[") > outside.count("]")
 
 
 def _retry_after(response: httpx.Response) -> float | None:

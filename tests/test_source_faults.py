@@ -51,7 +51,7 @@ CLIENT_TIMEOUT_SECONDS = 0.3  # the played timeout holds each request longer tha
 BACKOFF_SECONDS = 60.0
 LATER = timedelta(minutes=15)  # past every book's own pause between refreshes, and past the back-off
 RETRY_AFTER_FAULTS = frozenset(fault for fault, (_status, header) in STATUS_FAULTS.items() if header)
-RETRIED_FAULTS = frozenset({Fault.REFUSED, Fault.TIMEOUT, *STATUS_FAULTS})
+RETRIED_FAULTS = frozenset({Fault.REFUSED, Fault.TIMEOUT, Fault.CUT_SHORT, *STATUS_FAULTS})
 
 
 class TestClock:

@@ -77,10 +77,10 @@ def test_the_xml_feed_is_read_when_the_csv_is_not_there(upstream: RecordedUpstre
     assert rows[0].yields["4m"] is None  # element omitted = missing
 
 
-def test_an_xml_entry_cut_off_mid_way_is_not_used():
+def test_an_xml_feed_cut_off_mid_way_is_refused():
     text = (FIXTURES / "treasury_par_yield_xmlview_202503_excerpt.xml").read_text()
 
-    with pytest.raises(CurveFormatError, match="no complete entries"):
+    with pytest.raises(CurveFormatError, match="cut short"):
         parse_par_yield_xml(text)
 
 

@@ -4,6 +4,9 @@ No free public source carries these, so a desk points `DESKBOT_DESK_FEED_URL`
 at a CSV or JSON file (a path or an http(s) URL) that its terminal exports.
 One row per date; columns by our names or by the terminal's (see README,
 "Desk feed"). Unknown columns are ignored; a missing cell is missing, never 0.
+A CSV whose last line has no newline after it, or JSON that stops before its
+last bracket, is cut short (a file still being written, a dropped connection)
+and refused.
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from market.http import UpstreamClient, UpstreamError
+from market.http import UpstreamClient, UpstreamError, json_stops_early
 from market.missing import float_or_none, text_or_none
-from market.sources.sanity import without_far_future
+from market.sources.sanity import require_whole_lines, without_far_future
 
 FUTURES = ("tu", "fv", "ty", "us", "wn")
 
@@ -48,6 +51,7 @@ class DeskFeedRow:
 
 def parse_desk_feed_csv(text: str) -> list[DeskFeedRow]:
     """Rows from a CSV with a `date` column and any of the known columns, oldest first."""
+    require_whole_lines(text, DeskFeedFormatError)
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     header = next(reader, [])
     items: list[Mapping[str, Any]] = []
@@ -78,6 +82,8 @@ def parse_desk_feed(text: str, name: str = "") -> list[DeskFeedRow]:
         try:
             payload = json.loads(stripped)
         except ValueError:
+            if json_stops_early(stripped):
+                raise DeskFeedFormatError("the JSON is cut short: it stops mid-way") from None
             raise DeskFeedFormatError("it is not valid JSON") from None
         return parse_desk_feed_json(payload)
     return parse_desk_feed_csv(text)

@@ -3,7 +3,8 @@
 Every layout FRED has served goes through the same parsers: the old CSV
 (`DATE,<ID>`, missing as `.`), the current CSV (`observation_date,…`,
 missing as an empty cell) and the JSON observations (`value` a string,
-missing as `"."`).
+missing as `"."`). FRED ends its CSV with a newline, so one whose last
+line has none is cut short, and refused.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 from market.http import UpstreamClient, UpstreamError
 from market.missing import decimal_or_none, field
-from market.sources.sanity import without_far_future
+from market.sources.sanity import require_whole_lines, without_far_future
 
 DATE_HEADERS = ("observation_date", "date")
 
@@ -37,6 +38,7 @@ class FredFormatError(ValueError):
 
 def parse_fred_csv(text: str) -> dict[str, list[Observation]]:
     """Series id → observations, from either CSV layout (one or many series)."""
+    require_whole_lines(text, FredFormatError)
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     try:
         header = [name.strip() for name in next(reader)]

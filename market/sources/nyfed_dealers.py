@@ -7,6 +7,7 @@ layout, `{"pd": {"timeseries": [{"asofdate", "keyid", "value"}, ...]}}`, with
 values as strings; the shipped history is stored the same way, so
 `parse_dealer_series` reads both. The NY Fed writes `"*"` for a value it
 withholds: that is missing, like every other spelling of missing, and 0 is a value.
+The CSV ends with a newline, so one whose last line has none is cut short, and refused.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 from market.http import UpstreamClient, UpstreamError
 from market.missing import decimal_or_none, field, text_or_none
-from market.sources.sanity import without_far_future
+from market.sources.sanity import require_whole_lines, without_far_future
 
 # The NY Fed's mark for a value withheld to protect a dealer's confidentiality.
 SUPPRESSED = "*"
@@ -100,6 +101,7 @@ def parse_dealer_series(payload: Any, keyid: str | None = None) -> list[DealerVa
 
 def parse_dealer_latest_csv(text: str) -> list[DealerValue]:
     """Values from `pd/latest/{seriesbreak}.csv` (`"As Of Date","Time Series","Value (millions)"`)."""
+    require_whole_lines(text, DealerFormatError)
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     if reader.fieldnames is None or not {CSV_DATE, CSV_KEY, CSV_VALUE} <= set(reader.fieldnames):
         raise DealerFormatError(f"the CSV header is not {CSV_DATE!r}, {CSV_KEY!r}, {CSV_VALUE!r}")

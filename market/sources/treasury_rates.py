@@ -4,6 +4,11 @@ The CSV's column set changes by year ("4 Mo" from 2022-10-19, "1.5 Month"
 from 2025-02-18), rows run newest first and dates are `MM/DD/YYYY`, so
 columns are mapped by header name and dates accept both `MM/DD/YYYY` and
 ISO. The project's shipped history uses the same layout and this parser.
+
+Treasury's yearly CSV ends without a newline after its last (oldest) row,
+so a missing final newline alone does not tell a cut body; that last line
+must then have every column and end in a yield printed to Treasury's two
+decimals. The XML feed must end with its root's closing tag.
 """
 
 from __future__ import annotations
@@ -17,8 +22,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from market.http import UpstreamClient, UpstreamError
-from market.missing import decimal_or_none
-from market.sources.sanity import without_far_future
+from market.missing import decimal_or_none, is_missing
+from market.sources.sanity import require_closed_root, without_far_future
 from market.tenors import BY_CSV_HEADER, BY_XML_FIELD
 
 CSV_PATH = "daily-treasury-rates.csv/{year}/all"
@@ -28,6 +33,8 @@ CURVE_TYPE = "daily_treasury_yield_curve"
 
 # Yields outside this range are not par yields (garbage, or a unit change).
 PLAUSIBLE_PERCENT = (Decimal("-5"), Decimal("30"))
+# How Treasury prints every par yield: "5.12", never "5.1" (which a cut body can leave).
+PUBLISHED_YIELD = re.compile(r"-?\d+\.\d\d")
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,7 @@ def parse_par_yield_csv(text: str) -> list[CurveRow]:
     columns = {index: BY_CSV_HEADER[name.lower()] for index, name in enumerate(header) if name.lower() in BY_CSV_HEADER}
     if not columns:
         raise CurveFormatError(f"the CSV has no tenor columns I know (got {header[1:4]!r})")
+    _require_whole_last_line(text, len(header))
     rows = []
     for line_number, cells in enumerate(reader, start=2):
         if not cells or not cells[0].strip():
@@ -65,6 +73,35 @@ def parse_par_yield_csv(text: str) -> list[CurveRow]:
     if not rows:
         raise CurveFormatError("the CSV has a header but no rows")
     return _published(rows)
+
+
+def _require_whole_last_line(text: str, fields: int) -> None:
+    """Refuses a body whose last line, having no newline after it, may have been cut mid-value.
+
+    A line with a newline after it is whole. The unterminated last line must have
+    all `fields` and end in a yield as Treasury prints it (two decimals); its last
+    cell may be empty only where the line above has none either (the 30-year in
+    2002-2006), since a body cut just after a comma ends in an empty cell too.
+    """
+    if text.endswith(("\n", "\r")):
+        return
+    lines = text.rsplit("\n", 2)  # [..., the line above (or the header), the last line]
+    if len(lines) < 2:
+        return  # the header alone: refused for having no rows
+    last = next(csv.reader([lines[-1]]), [])
+    if not last or not last[0].strip():
+        return  # a blank line is skipped
+    if len(last) < fields:
+        raise CurveFormatError(f"the CSV is cut short: its last line has {len(last)} of {fields} fields")
+    if len(last) > fields:
+        return  # the cut is past the columns read
+    final = last[-1].strip()
+    if PUBLISHED_YIELD.fullmatch(final):
+        return
+    above = next(csv.reader([lines[-2]]), []) if len(lines) == 3 else []
+    if is_missing(final) and len(above) == fields and is_missing(above[-1]):
+        return
+    raise CurveFormatError(f"the CSV is cut short: its last line ends in {final!r}, not a yield to two decimals")
 
 
 def _published(rows: list[CurveRow]) -> list[CurveRow]:
@@ -87,8 +124,10 @@ def parse_par_yield_xml(text: str) -> list[CurveRow]:
     """Rows from the Atom/OData feed, oldest first.
 
     Missing values are an omitted element (new feed), `m:null="true"` (old
-    feed) or an empty element; an entry cut off mid-way is not used.
+    feed) or an empty element. A feed that does not end with its root's
+    closing tag is cut short, and refused.
     """
+    require_closed_root(text, CurveFormatError)
     rows = []
     for block in _PROPERTIES.findall(text):
         values: dict[str, str | None] = {}

@@ -27,6 +27,7 @@ class Fault(Enum):
     HTTP_429_RETRY_AFTER = "HTTP 429 with Retry-After"
     HTML_200 = "HTML error page with status 200"
     TRUNCATED = "body cut in half"
+    CUT_SHORT = "half the body sent of its full Content-Length, then the connection closed"
     EMPTY_200 = "empty body with status 200"
     NULL_VALUES = 'every value "null"'
     EMPTY_VALUES = 'every value ""'
@@ -76,6 +77,8 @@ def faulty_answer(playing: Playing, status: int, content_type: str, body: bytes)
         return 200, headers, b""
     if fault is Fault.TRUNCATED:
         return status, headers, body[: len(body) // 2]
+    if fault is Fault.CUT_SHORT:  # the server declares the whole body and hangs up half-way
+        return status, {**headers, "Content-Length": str(len(body))}, body[: len(body) // 2]
     if fault in MISSING_SPELLING:
         return status, headers, _rewrite(body, content_type, values=MISSING_SPELLING[fault])
     if fault is Fault.RENAMED_COLUMNS:

@@ -266,15 +266,18 @@ def _handler_for(upstream: RecordedUpstream) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             status, headers, body = upstream.answer(self.path)
+            declared = int(headers.pop("Content-Length", len(body)))
             try:
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Content-Length", str(declared))
                 self.end_headers()
                 self.wfile.write(body)
             except OSError:
                 pass  # the client gave up (a played timeout)
+            if declared > len(body):
+                self.close_connection = True  # a played cut: hang up before the declared end
 
         def log_message(self, *args: object) -> None:
             pass
