@@ -1,4 +1,4 @@
-"""The `deskbot` command line: `serve` runs the bot, `ask` answers one command locally."""
+"""The `deskbot` command line: `serve` runs the bot, `ask` answers one command locally, `db` manages the schema."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TextIO
+
+from sqlalchemy.engine import make_url
 
 from bot import __version__
 from bot.clock import Clock, ReplayClock, frozen_clock, is_bare_date, parse_as_of, system_clock
@@ -54,6 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return serve(settings, clock)
         if args.command == "data":
             return refresh_data(settings, clock)
+        if args.command == "db":
+            return manage_schema(settings, args.action)
         if args.command == "demo":
             from bot.demo.run import run_demo
 
@@ -116,6 +120,13 @@ def _parser() -> argparse.ArgumentParser:
     demo_parser.add_argument("--port", type=int, default=3100, help="port of the page on 127.0.0.1 (default 3100)")
     data_parser = sub.add_parser("data", parents=[as_of], help="manage the market data the bot keeps")
     data_parser.add_argument("action", choices=["refresh"], help="refresh: fetch what is newer than the stored data")
+    db_parser = sub.add_parser("db", help="the database schema: upgrade it, or show its revision")
+    db_parser.add_argument(
+        "action",
+        choices=["upgrade", "current"],
+        help="upgrade: bring the schema to the latest revision (every start does this too); "
+        "current: print the revision and whether it is the latest (exit status 1 if not)",
+    )
     return parser
 
 
@@ -140,6 +151,32 @@ def refresh_data(settings: Settings, clock: Clock) -> int:
     print(f"par yield curve: stored up to {history.latest_day().isoformat()}")
     result = history.refresh(clock(), progress=lambda message: print(f"par yield curve: {message}", flush=True))
     return EXIT_FAILED if result.error else EXIT_OK
+
+
+def manage_schema(settings: Settings, action: str) -> int:
+    """`deskbot db upgrade` and `deskbot db current`, for operators; exit status 0 when the schema is at head."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.storage.database import open_engine
+    from bot.storage.schema import schema_state, upgrade_schema
+
+    configure_logging("WARNING", settings.secrets())
+    url = settings.resolved_database_url
+    shown = make_url(url).render_as_string(hide_password=True)
+    try:
+        engine = open_engine(url)
+        try:
+            upgraded = upgrade_schema(engine) if action == "upgrade" else None
+            state = schema_state(engine)
+        finally:
+            engine.dispose()
+    except (SQLAlchemyError, OSError) as error:
+        raise ConfigError(f"DESKBOT_DATABASE_URL: cannot open {shown} ({type(error).__name__})") from None
+    print(f"database: {shown}")
+    if upgraded is not None:
+        print(upgraded.describe())
+    print(f"revision: {state.describe()}")
+    return EXIT_OK if state.at_head else EXIT_FAILED
 
 
 def ask(

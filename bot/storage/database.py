@@ -1,4 +1,4 @@
-"""Engine and session factory; tables are created on start (no migrations yet)."""
+"""Engine and session factory; the schema is brought to the latest revision on start (`schema.py`)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,18 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage.models import Base
+from bot.storage.schema import upgrade_schema
 
 
 def create_database(url: str) -> sessionmaker[Session]:
-    """Connect, create missing tables, and return a session factory."""
-    engine = _engine(url)
-    Base.metadata.create_all(engine)
+    """Connect, upgrade the schema to head (under the schema lock), and return a session factory."""
+    engine = open_engine(url)
+    upgrade_schema(engine)
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def _engine(url: str) -> Engine:
+def open_engine(url: str) -> Engine:
+    """An engine for `url`, schema untouched: SQLite gets its folder, WAL and foreign keys."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
