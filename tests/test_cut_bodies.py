@@ -529,3 +529,13 @@ def test_a_server_that_hangs_up_before_its_content_length_is_named_and_nothing_i
 
 def _at(day: date) -> CommandContext:
     return CommandContext(now=datetime(day.year, day.month, day.day, 10, tzinfo=DESK_TZ), user_id="U0TRADER")
+
+
+def test_a_when_issued_feed_cut_inside_its_last_line_is_refused_not_read_short() -> None:
+    from market.auctions.wi import WiFeedError, parse_wi_feed
+
+    whole = "tenor,auction_date,wi_yield,as_of\n10y,2025-04-09,4.41,2025-04-09T12:55:00-04:00\n"
+    assert [quote.wi_yield for quote in parse_wi_feed(whole)] == [4.41]
+    for cut in range(len("tenor,auction_date,wi_yield,as_of\n") + 1, len(whole) - 1):
+        with pytest.raises(WiFeedError, match="cut short"):
+            parse_wi_feed(whole[:cut])

@@ -27,6 +27,7 @@ from typing import Any
 from market.http import UpstreamClient, UpstreamError
 from market.missing import field, float_or_none
 from market.records import AuctionRecord
+from market.sources.sanity import require_whole_lines
 
 SOURCE = "desk WI feed"
 
@@ -60,6 +61,7 @@ def parse_wi_feed(text: str) -> list[WiQuote]:
         if not isinstance(rows, list):
             raise WiFeedError("the JSON is neither a list of quotes nor {'quotes': [...]}")
     else:
+        require_whole_lines(text, WiFeedError)  # a cut last line could read 4.4 for 4.41
         rows = list(csv.DictReader(io.StringIO(stripped)))
     return [_quote(row) for row in rows]
 
