@@ -289,3 +289,15 @@ def test_db_commands_on_an_unreachable_database_print_one_line_and_no_traceback(
             "deskbot: configuration error: DESKBOT_DATABASE_URL: cannot open "
             "postgresql+psycopg://desk:***@127.0.0.1:1/deskbot (OperationalError)"
         ]
+
+
+def test_postgresql_connections_give_up_connecting_fast_and_send_tcp_keepalives(postgres_url: str) -> None:
+    """A dead or half-open database is found in seconds, not after the kernel's two-hour keepalive."""
+    from bot.storage.database import open_engine
+
+    engine = open_engine(postgres_url)
+    with engine.connect() as connection:
+        dsn = connection.connection.dbapi_connection.info.dsn  # type: ignore[union-attr]
+    engine.dispose()
+    for setting in ("connect_timeout=5", "keepalives=1", "keepalives_idle=10", "keepalives_count=3"):
+        assert setting in dsn.split()

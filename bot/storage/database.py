@@ -18,11 +18,23 @@ def create_database(url: str) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+# libpq's own settings: give up connecting after 5 s, and let TCP keepalives find a dead or
+# half-open connection within about 25 s instead of the kernel's two hours.
+PG_CONNECT_ARGS = {
+    "connect_timeout": 5,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+}
+POOL_TIMEOUT_SECONDS = 10
+
+
 def open_engine(url: str) -> Engine:
     """An engine for `url`, schema untouched: SQLite gets its folder, WAL and foreign keys."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, pool_timeout=POOL_TIMEOUT_SECONDS, connect_args=PG_CONNECT_ARGS)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
