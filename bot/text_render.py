@@ -3,7 +3,8 @@
 Slack mrkdwn is rendered for a terminal: `*bold*` in ANSI bold (or plain when
 `ansi` is off, e.g. when output is not a TTY), `_italic_` and `` `code` `` plain,
 code blocks indented by four spaces, `<url|label>` as `label (url)` and the
-emoji names the commands use as the emoji themselves.
+emoji names the commands use as the emoji themselves. A table block prints as
+a monospace table, indented like a code block, where it stands among the blocks.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 import unicodedata
 from typing import Any
 
+from commands.blocks import table_lines
 from commands.reply import Reply
 
 ANSI_BOLD = "\x1b[1m"
@@ -104,6 +106,8 @@ def _block_lines(block: dict[str, Any], ansi: bool) -> list[str]:
         return ["-" * 40]
     if kind == "image":
         return [f"[image: {block.get('alt_text', '')}]"]
+    if kind == "table":
+        return [(CODE_INDENT + line).rstrip() for line in table_lines(block)]
     return []
 
 

@@ -329,6 +329,13 @@ def metric_row(label: str, metric: Metric, fmt: Callable[[float | None], str]) -
     return f"{label:<15}{fmt(metric.value):>9}   {fmt(metric.prior_mean):>9}   {rng}"
 
 
+def metric_cells(label: str, metric: Metric, fmt: Callable[[float | None], str]) -> list[str]:
+    """The figures of `metric_row`, one per table cell."""
+    if metric.prior_n == 0:
+        return [label, fmt(metric.value), "n/a", "n/a"]
+    return [label, fmt(metric.value), fmt(metric.prior_mean), f"{fmt(metric.prior_low)} – {fmt(metric.prior_high)}"]
+
+
 def describe_offering(record: AuctionRecord) -> str:
     if record.reopening and record.original_term and record.original_term != record.security_term:
         return f"reopening ({record.security_term}, originally {record.original_term})"
@@ -354,7 +361,7 @@ def format_result(assessment: Assessment, book: AuctionBook, freshness: str = ""
         f" · SOMA add-on {usd_from_dollars(record.soma_accepted)} · competitive close {clock_et(record.close_time)}"
     )
     lines = [headline, tail_line(assessment, wi_note), *judgement_lines(assessment)]
-    return result_message(assessment, lines, comparison_table(assessment, bidders=True), details, freshness)
+    return result_message(assessment, lines, details, freshness, bidders=True)
 
 
 def judgement_lines(assessment: Assessment) -> list[str]:
@@ -366,21 +373,35 @@ def judgement_lines(assessment: Assessment) -> list[str]:
     return lines
 
 
-def comparison_table(assessment: Assessment, *, bidders: bool) -> list[str]:
-    """This auction against the prior ones' average and range, figure by figure."""
+def comparison_figures(
+    assessment: Assessment, *, bidders: bool
+) -> list[tuple[str, Metric, Callable[[float | None], str]]]:
+    """The figures compared with the prior auctions: label, metric and how it is written."""
     metrics = assessment.metrics
-    n = len(assessment.priors)
-    table = [
-        f"{'':<15}{'this':>9}   {f'avg {n}':>9}   range {n}",
-        metric_row("Bid-to-cover", metrics["bid_to_cover"], cover),
+    figures: list[tuple[str, Metric, Callable[[float | None], str]]] = [
+        ("Bid-to-cover", metrics["bid_to_cover"], cover)
     ]
     if bidders:
-        table.append(metric_row("Dealers", metrics["dealer_pct"], share))
-        table.append(metric_row("Indirects", metrics["indirect_pct"], share))
-        table.append(metric_row("Directs", metrics["direct_pct"], share))
+        figures.append(("Dealers", metrics["dealer_pct"], share))
+        figures.append(("Indirects", metrics["indirect_pct"], share))
+        figures.append(("Directs", metrics["direct_pct"], share))
     if metrics["high_minus_median_bp"].value is not None:
-        table.append(metric_row("High − median", metrics["high_minus_median_bp"], tail_text))
-    return table
+        figures.append(("High − median", metrics["high_minus_median_bp"], tail_text))
+    return figures
+
+
+def comparison_table(assessment: Assessment, *, bidders: bool) -> list[str]:
+    """This auction against the prior ones' average and range, figure by figure, in monospace."""
+    n = len(assessment.priors)
+    heading = f"{'':<15}{'this':>9}   {f'avg {n}':>9}   range {n}"
+    return [heading, *(metric_row(*figure) for figure in comparison_figures(assessment, bidders=bidders))]
+
+
+def comparison_grid(assessment: Assessment, *, bidders: bool) -> blocks.Block:
+    """The comparison table as a table block, figures right-aligned."""
+    n = len(assessment.priors)
+    rows = [metric_cells(*figure) for figure in comparison_figures(assessment, bidders=bidders)]
+    return blocks.table(["figure", "this", f"avg {n}", f"range {n}"], rows, [False, True, True, True])
 
 
 def source_text(record: AuctionRecord) -> str:
@@ -397,8 +418,12 @@ def sources_text(records: list[AuctionRecord]) -> str:
     return ", ".join([*names, *(f"{name} (median yield)" for name in medians)])
 
 
-def result_message(assessment: Assessment, lines: list[str], table: list[str], details: str, freshness: str) -> Reply:
-    """Title, body, comparison table, details and provenance, as text and as blocks."""
+def result_message(assessment: Assessment, lines: list[str], details: str, freshness: str, *, bidders: bool) -> Reply:
+    """Title, body, comparison table, details and provenance, as text and as blocks.
+
+    The comparison is a table block; the fallback text keeps it in monospace.
+    """
+    table = comparison_table(assessment, bidders=bidders)
     record, priors = assessment.record, assessment.priors
     name = describe_tenor(record.tenor)
     title = f"{name} auction {record.auction_date.isoformat()}: {assessment.grade.label}"
@@ -415,7 +440,7 @@ def result_message(assessment: Assessment, lines: list[str], table: list[str], d
     built = [
         blocks.header(title),
         *blocks.sections(body),
-        *blocks.sections("```\n" + "\n".join(table) + "\n```"),
+        comparison_grid(assessment, bidders=bidders),
         blocks.context(details),
         blocks.context(source),
     ]
@@ -468,8 +493,8 @@ def format_bill_result(assessment: Assessment, freshness: str = "") -> Reply:
         lines.append(f"Not on record for this auction: {', '.join(missing)}.")
     soma = f" · SOMA add-on {usd_from_dollars(record.soma_accepted)}" if record.soma_accepted is not None else ""
     details = f"{record.cusip} · {describe_offering(record)}{soma} · competitive close {clock_et(record.close_time)}"
-    table = comparison_table(assessment, bidders=record.dealer_pct is not None)
-    return result_message(assessment, [*lines, *judgement_lines(assessment)], table, details, freshness)
+    bidders = record.dealer_pct is not None
+    return result_message(assessment, [*lines, *judgement_lines(assessment)], details, freshness, bidders=bidders)
 
 
 def parse_bills_week(options: Options, command: Command, ctx: CommandContext, as_of: date) -> date:
@@ -518,18 +543,22 @@ def bills_week_reply(book: AuctionBook, day: date, ctx: CommandContext) -> Reply
         if refresh is not None and refresh.error:
             text += f" The live sources could not be read: {refresh.error}."
         return Reply(text=blocks.fallback(text), blocks=blocks.fit(blocks.sections(text)))
-    table = [f"{'term':<9}{'auction':<15}{'high disc %':>11}{'cover':>8}{'offered $bn':>13}"]
+    heading = ["term", "auction", "high disc %", "cover", "offered $bn"]
+    table = [f"{heading[0]:<9}{heading[1]:<15}{heading[2]:>11}{heading[3]:>8}{heading[4]:>13}"]
+    cells = []
     for r in found:
         size = "n/a" if r.offering_amt is None else f"{float(r.offering_amt) / 1e9:.1f}"
         rate = "n/a" if r.high_discount_rate is None else f"{r.high_discount_rate:.3f}"
         when = r.auction_date.strftime("%a %Y-%m-%d")
         table.append(f"{bill_term(r):<9}{when:<15}{rate:>11}{cover(r.bid_to_cover):>8}{size:>13}")
+        cells.append([bill_term(r), when, rate, cover(r.bid_to_cover), size])
+    grid = blocks.table(heading, cells, [False, False, True, True, True])
     sources = ", ".join(sorted({r.source for r in found}))
     span = f"{found[0].auction_date.isoformat()} … {found[-1].auction_date.isoformat()}"
     source = f"Source: {sources} · {len(found)} results published by then, auctions {span}"
     fresh = freshness_note(refresh, book, found[-1])
     text = "\n".join([title, *table, source, fresh]).strip()
-    built = [blocks.header(title), *blocks.sections("```\n" + "\n".join(table) + "\n```"), blocks.context(source)]
+    built = [blocks.header(title), grid, blocks.context(source)]
     if fresh:
         built.append(blocks.context(f":warning: {fresh}"))
     reply = Reply(text=blocks.fallback(text), blocks=blocks.fit(built))

@@ -248,13 +248,19 @@ def positioning_reply(book: FundingBook, ctx: CommandContext, command: Command, 
     absent = [r.name for r in rows if r.net is None]
     headline = total_headline(book, day, ctx.point_in_time(day).now, len(rows))
     table = ["`contract          net (contracts)     w/w change   z (3y)     pct`"]
+    cells = []
     for row in rows:
         if row.net is None:
             table.append(f"`{row.name:<16}  not reported this week`")
+            cells.append([row.name, "not reported this week", *([blocks.EMPTY_CELL] * 3)])
             continue
         z = zscore(row.zscore)
         change = signed(row.change) if row.change is not None else "n/a"
         table.append(f"`{row.name:<16}  {signed(row.net):>15}  {change:>13}  {z:>6}  {ordinal(row.percentile):>7}`")
+        cells.append([row.name, signed(row.net), change, z, ordinal(row.percentile)])
+    grid = blocks.table(
+        ["contract", "net (contracts)", "w/w change", "z (3y)", "pct"], cells, [False, True, True, True, True]
+    )
     explain = (
         "Net = long − short, matched on the CFTC contract code (names changed in 2022). "
         "z-score against the reports of the past 3 calendar years; pct = how short in the contract's own history "
@@ -276,7 +282,7 @@ def positioning_reply(book: FundingBook, ctx: CommandContext, command: Command, 
             [
                 blocks.header(title),
                 *blocks.sections(f"*{headline}*"),
-                *blocks.sections("\n".join(table)),
+                grid,
                 blocks.context(explain),
                 blocks.context(context),
             ]

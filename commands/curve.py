@@ -82,15 +82,22 @@ def compare(history: YieldHistory, closes: list[Close]) -> Reply:
     heading = f"{'':<5}" + "".join(f"{d.date().isoformat():>12}" for d in days)
     heading += "".join(f"{'vs ' + d.strftime('%m-%d'):>10}" for d in days[1:])
     rows = []
+    grid_rows = []
     for tenor in tenors:
         levels = [frame.at[d, tenor] for d in days]
-        cells = "".join(f"{(percent(float(v)) if not pd.isna(v) else 'n/a'):>12}" for v in levels)
+        shown = [percent(float(v)) if not pd.isna(v) else "n/a" for v in levels]
+        cells = "".join(f"{level:>12}" for level in shown)
         deltas = ""
+        changes = []
         for other in levels[1:]:
             missing = pd.isna(levels[0]) or pd.isna(other)
             delta = None if missing else round((float(levels[0]) - float(other)) * 100, 2)
             deltas += f"{signed_bp(delta, unit=False):>10}"
+            changes.append(signed_bp(delta, unit=False))
         rows.append(f"{tenor:<5}{cells}{deltas}")
+        grid_rows.append([tenor, *shown, *changes])
+    grid_header = ["tenor", *(d.date().isoformat() for d in days), *(f"bp vs {d.strftime('%m-%d')}" for d in days[1:])]
+    grid = blocks.table(grid_header, grid_rows, [False, *([True] * (len(grid_header) - 1))])
     summary = _summary(frame, days)
     title = f"Treasury curve — {day_label(first.date())} vs " + ", ".join(d.date().isoformat() for d in days[1:])
     if len(days) == 1:
@@ -119,9 +126,7 @@ def compare(history: YieldHistory, closes: list[Close]) -> Reply:
     text = "\n".join([title, body, table, footer])
     return Reply(
         text=blocks.fallback(text),
-        blocks=blocks.fit(
-            [blocks.header(title), *blocks.sections(body), *blocks.sections(table), blocks.context(footer)]
-        ),
+        blocks=blocks.fit([blocks.header(title), *blocks.sections(body), grid, blocks.context(footer)]),
         charts=(chart,),
     )
 

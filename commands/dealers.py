@@ -53,6 +53,16 @@ def table_row(reading: BucketReading) -> str:
     return f"{name:<16}{cells}{ordinal(reading.percentile):>8}"
 
 
+def bucket_cells(reading: BucketReading) -> list[str]:
+    """`table_row`'s figures, one per table cell; a bucket without a figure says why in the net column."""
+    name = reading.bucket.name
+    if reading.value is None:
+        why = f"not reported before {reading.bucket.starts}" if reading.not_yet_reported else "no figure this week"
+        return [name, why, *([blocks.EMPTY_CELL] * 3)]
+    changes = [_change(reading.week_change), _change(reading.month_change)]
+    return [name, _level(reading.value), *changes, ordinal(reading.percentile)]
+
+
 def headline(picture: DealerWeek) -> str:
     """The answer first: the total, its week change and where it sits against the record."""
     total = picture.total
@@ -137,6 +147,10 @@ def dealers_reply(book: DealerBook, picture: DealerWeek, notes: list[str]) -> Re
     answer = headline(picture)
     table = [TABLE_HEADING, *(table_row(r) for r in picture.buckets), table_row(picture.total)]
     table_text = "```\n" + "\n".join(table) + "\n```"
+    readings = [*picture.buckets, picture.total]
+    grid = blocks.table(
+        ["bucket", "net $bn", "w/w", "4w", "pct"], [bucket_cells(r) for r in readings], [False, True, True, True, True]
+    )
     financing = financing_line(picture.financing)
     explain = explanation(picture)
     released = dealer_release_day(picture.week)
@@ -150,7 +164,7 @@ def dealers_reply(book: DealerBook, picture: DealerWeek, notes: list[str]) -> Re
             [
                 blocks.header(title),
                 *blocks.sections(f"*{answer}*"),
-                *blocks.sections(table_text),
+                grid,
                 *blocks.sections(financing),
                 blocks.context(explain),
                 blocks.context(source),

@@ -103,12 +103,18 @@ def curve_overview(history: YieldHistory, close: Close) -> Reply:
     day = close.day
     bases = {horizon.label: base_day(frame, day, horizon) for horizon in HORIZONS}
     rows = []
+    cells = []
     for tenor in TENOR_KEYS:
         level = frame.at[day, tenor]
         if pd.isna(level):
             continue
         changes = [signed_bp(change_bp(frame, tenor, day, bases[h.label]), unit=False) for h in HORIZONS]
         rows.append(f"{tenor:<5}{percent(float(level)):>7}" + "".join(f"{c:>7}" for c in changes))
+        cells.append([tenor, percent(float(level)), *changes])
+    # The table block stands apart from its heading (Slack shows it at the bottom), so its header names the units.
+    grid = blocks.table(
+        ["tenor", "close", *(f"{h.label} bp" for h in HORIZONS)], cells, [False, *([True] * (len(HORIZONS) + 1))]
+    )
     heading = f"{'':<5}{'close':>7}" + "".join(f"{h.label:>7}" for h in HORIZONS)
     spread_rows = []
     for name, short, long in SPREADS:
@@ -135,7 +141,7 @@ def curve_overview(history: YieldHistory, close: Close) -> Reply:
             [
                 blocks.header(title),
                 *blocks.sections("\n".join(body)),
-                *blocks.sections("*Closes (%) and changes (bp)*\n" + table),
+                grid,
                 *blocks.sections("*Spreads (bp) and changes*\n" + spreads),
                 blocks.context(footer),
             ]
@@ -202,6 +208,8 @@ def tenor_detail(history: YieldHistory, close: Close, tenors: tuple[str, ...], c
     day = close.day
     bases = {horizon.label: base_day(frame, day, horizon) for horizon in HORIZONS}
     sections: list[str] = []
+    # The first tenor's windows are a table block (one per message); any other tenor's stay in monospace.
+    shown: list[blocks.Block] = []
     shaded: list[Shade] = []
     headlines: list[str] = []
     for tenor in tenors:
@@ -209,6 +217,7 @@ def tenor_detail(history: YieldHistory, close: Close, tenors: tuple[str, ...], c
         level = frame.at[day, tenor]
         if pd.isna(level) or pd.Timestamp(day) not in closes.index:
             sections.append(_no_close(tenor, closes, day.date()))
+            shown.extend(blocks.sections(sections[-1]))
             continue
         moves = ranked_moves(closes, day.date())
         notable = sorted((m for m in moves if is_notable(m)), key=rarity_order)
@@ -221,6 +230,11 @@ def tenor_detail(history: YieldHistory, close: Close, tenors: tuple[str, ...], c
                 f"{_window_label(move):<11}{signed_bp(move.window.bp):>8}{move.percentile:>8.1f}  {_since_text(move)}"
             )
         sections.append(f"*{tenor}* {percent(float(level))} — {changes}\n```\n" + "\n".join(table_rows) + "\n```")
+        if any(block["type"] == "table" for block in shown):
+            shown.extend(blocks.sections(sections[-1]))
+        else:
+            shown.extend(blocks.sections(f"*{tenor}* {percent(float(level))} — {changes}"))
+            shown.append(_windows_grid(tenor, moves))
         if notable and not shaded:
             top = notable[0]
             label = f"{tenor} {signed_bp(top.window.bp)} {window_name(top)}"
@@ -239,7 +253,7 @@ def tenor_detail(history: YieldHistory, close: Close, tenors: tuple[str, ...], c
             [
                 blocks.header(title),
                 *blocks.sections("\n".join(body)),
-                *[block for section in sections for block in blocks.sections(section)],
+                *shown,
                 blocks.context(footer),
             ]
         ),
@@ -260,6 +274,14 @@ def _no_close(tenor: str, closes: pd.Series, day: date) -> str:
             f"{before.index[-1].date().isoformat()} and {after.index[0].date().isoformat()}."
         )
     return f"*{tenor}*: no close on {day.isoformat()}."
+
+
+def _windows_grid(tenor: str, moves: list[RankedMove]) -> blocks.Block:
+    """A tenor's moves by window as a table block: move and percentile right-aligned."""
+    rows = [
+        [_window_label(move), signed_bp(move.window.bp), f"{move.percentile:.1f}", _since_text(move)] for move in moves
+    ]
+    return blocks.table([f"{tenor} window", "move", "pctile", "largest since"], rows, [False, True, True, False])
 
 
 def _window_label(move: RankedMove) -> str:

@@ -124,6 +124,28 @@ def test_typing_auction_10y_history_shows_its_chart(page):
     chart.screenshot(path=str(ARTIFACTS / "demo-auction-10y-history-chart.png"))
 
 
+def test_typing_auction_10y_shows_its_comparison_as_a_table_at_the_bottom_of_the_answer(page):
+    """After the 10y of 2025-04-09 has printed: the table block is drawn as a table, figures right-aligned."""
+    page.click(".channel:has-text('rates-desk')")
+    page.fill("#input", "/auction 10y")
+    page.press("#input", "Enter")
+
+    table = page.locator("#messages .msg:has(.block-header:has-text('10-year auction 2025-04-09')) table.block-table")
+    table.last.wait_for(state="visible", timeout=30_000)
+    table = table.last
+    assert table.locator("th").all_inner_texts() == ["figure", "this", "avg 6", "range 6"]
+    cover = table.locator("tr:has(td:text-is('Bid-to-cover')) td")
+    assert cover.all_inner_texts() == ["Bid-to-cover", "2.67x", "2.56x", "2.48x – 2.70x"]
+    assert table.locator("tr:has(td:text-is('Dealers')) td").nth(1).inner_text() == "10.7%"
+    assert cover.nth(1).evaluate("td => getComputedStyle(td).textAlign") == "right"
+    assert cover.nth(0).evaluate("td => getComputedStyle(td).textAlign") == "left"
+    # As in Slack, the table comes last in its message, after the source line.
+    assert table.evaluate("t => t.nextElementSibling === null && !!t.previousElementSibling")
+    assert "Source: " in table.evaluate("t => t.previousElementSibling.textContent")
+    table.scroll_into_view_if_needed()
+    _screenshot(page, "demo-rates-desk-auction-10y-table.png")
+
+
 def test_after_friday_evening_the_replay_is_over_and_nothing_of_the_next_week_is_posted(page, tmp_path):
     # Friday 17:30 at 40 desk minutes per second: the clock reaches 19:00 and stops.
     demo = start_demo(speed=2400, workdir=tmp_path, start=datetime(2025, 4, 11, 17, 30, tzinfo=DESK_TZ))

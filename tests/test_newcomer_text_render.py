@@ -130,8 +130,9 @@ def test_deskbot_ask_yields_shows_bold_plain_and_the_table_indented(tmp_path):
         " +44 bp over 5 days: largest 5-day rise since the window ending 2020-03-18 (+47 bp)"
     )
     assert lines[3] == "30y 4.85% — 1d −1 bp · 1w +44 bp · 1m +26 bp · YTD +7 bp"
-    assert lines[4] == "    window         move  pctile  largest since"
-    assert "    Fri-Fri      +44 bp    99.3  resumed 2006-02-10; before: 1987-04-24" in lines
+    # The windows are a table block, printed in monospace where it stands.
+    assert lines[4] == "    30y window    move  pctile  largest since"
+    assert "    Fri-Fri     +44 bp    99.3  resumed 2006-02-10; before: 1987-04-24" in lines
     assert "```" not in result.stdout
 
 
