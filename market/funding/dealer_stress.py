@@ -23,6 +23,7 @@ from market.analytics import stress
 from market.analytics.stress import DEALERS, Component
 from market.dealers.book import DealerBook
 from market.dealers.buckets import BUCKETS, FRN_REPORTED, TOTAL
+from market.funding.repo_day import dvp_minus_tri
 from market.funding.repo_market import RepoMarket
 from market.publication import Dataset, PointInTime
 
@@ -37,12 +38,6 @@ def dealer_coupons(dealers: DealerBook) -> pd.Series:
     keys = [key for bucket in BUCKETS if bucket.name in NOT_COUPONS for key in bucket.keys]
     parts = frame[[TOTAL.keys[0], *keys]].loc[pd.Timestamp(FRN_REPORTED) :].dropna()
     return ((parts[TOTAL.keys[0]] - parts[keys].sum(axis=1)) / 1000.0).round(3)
-
-
-def dvp_minus_tri(repo: RepoMarket) -> pd.Series:
-    """DVP − tri-party overnight rate by day, bp."""
-    frame = repo.frame()
-    return ((frame["dvp"] - frame["tri"]) * 100).round(2).dropna()
 
 
 def dealer_components(dealers: DealerBook, repo: RepoMarket, as_of: date, point: PointInTime) -> list[Component]:
