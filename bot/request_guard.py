@@ -16,6 +16,8 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +27,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.storage.health import DatabaseHealth
 from bot.storage.models import SeenSignature
 
 logger = logging.getLogger(__name__)
@@ -36,6 +39,8 @@ SIGNATURE_WINDOW_SECONDS = 300  # Slack's, and the age Bolt's verifier accepts e
 CLOCK_SKEW_SECONDS = 60  # instances' clocks may differ; keep rows this much longer
 PURGE_EVERY_SECONDS = 60.0
 DEFAULT_MAX_BODY_BYTES = 64 * 1024  # a slash command's body is a few KB
+ACK_DATABASE_BUDGET_SECONDS = 0.2  # the most an ack waits for the shared replay check
+CLAIM_THREADS = 4
 
 
 class SeenSignatures:
@@ -48,8 +53,12 @@ class SeenSignatures:
     the ack (SQLite makes a waiting writer sleep whole milliseconds, too slow for
     the ack under load); a restart reads back the window's rows. A power cut may
     forget the last few signatures, a smaller risk than a disk flush on every ack.
-    If the database cannot be reached the request is let through on this
-    instance's memory alone: a brief outage should not stop the desk's commands.
+
+    The ack never waits on the database for more than `budget_seconds` (200 ms): a
+    database that is refused, slow or silent lets the request through on this
+    instance's memory alone and the row is written behind, because a brief outage
+    should not stop the desk's commands. While `health` says the database is
+    unavailable the claim is not even waited for.
     """
 
     def __init__(
@@ -58,7 +67,14 @@ class SeenSignatures:
         window_seconds: int = SIGNATURE_WINDOW_SECONDS,
         clock: Callable[[], float] = time.time,
         purge_every: float | None = PURGE_EVERY_SECONDS,
+        budget_seconds: float = ACK_DATABASE_BUDGET_SECONDS,
+        health: DatabaseHealth | None = None,
     ) -> None:
+        self._budget = budget_seconds
+        self._health = health
+        # Claims run here, so a silent database holds these threads, never a request's.
+        self._claims = ThreadPoolExecutor(max_workers=CLAIM_THREADS, thread_name_prefix="deskbot-signature-claim")
+        self._next_slow_warning = 0.0
         self._engine = _unsynced_engine(sessions.kw["bind"])
         self._shared = self._engine.dialect.name != "sqlite"
         self._keep_seconds = window_seconds + CLOCK_SKEW_SECONDS
@@ -66,6 +82,8 @@ class SeenSignatures:
         self._purge_every = purge_every
         self._lock = threading.Lock()
         self._recent: dict[str, int] = {} if self._shared else self._load_recent()
+        if self._shared:
+            self._claims.submit(self._warm)  # the first request should not pay for the connection
         self._next_purge = 0.0
         self._pending: queue.Queue[dict[str, Any]] = queue.Queue()
         self._writer: threading.Thread | None = None
@@ -85,6 +103,25 @@ class SeenSignatures:
         if not self._shared:
             self._write_behind(row)
             return True
+        claim = self._claims.submit(self._claim, row)
+        if self._health is not None and not self._health.available:
+            return True  # known to be away: the claim is written behind, the ack does not wait
+        try:
+            return claim.result(timeout=self._budget)
+        except FutureTimeout:
+            self._warn_slow()
+            claim.add_done_callback(_warn_if_replayed)
+            return True
+
+    def _warm(self) -> None:
+        try:
+            with self._engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError as error:
+            logger.warning("could not reach the database for the replay check yet (%s)", type(error).__name__)
+
+    def _claim(self, row: dict[str, Any]) -> bool:
+        """Insert the signature's row: False when another instance (or an earlier request) has it."""
         try:
             with self._engine.begin() as connection:
                 connection.execute(text("SET LOCAL synchronous_commit TO OFF"))
@@ -93,7 +130,18 @@ class SeenSignatures:
             return False
         except SQLAlchemyError as error:
             logger.warning("replay check could not use the database (%s); checked in memory only", type(error).__name__)
+            if self._health is not None:
+                self._health.note_failure(error)
         return True
+
+    def _warn_slow(self) -> None:
+        now = self._clock()
+        if now >= self._next_slow_warning:
+            self._next_slow_warning = now + 60
+            logger.warning(
+                "the database did not confirm a request signature within %.0f ms; acking on this instance's memory",
+                self._budget * 1000,
+            )
 
     def flush(self) -> None:
         """Wait until every signature accepted so far is in the database."""
@@ -142,6 +190,12 @@ class SeenSignatures:
             finally:
                 for _row in rows:
                     self._pending.task_done()
+
+
+def _warn_if_replayed(claim: Future[bool]) -> None:
+    """A claim that came back after its ack: say so if the request had been seen before."""
+    if not claim.exception() and claim.result() is False:
+        logger.warning("a replayed Slack request was let through while the database was slow to confirm it")
 
 
 def _unsynced_engine(engine: Engine) -> Engine:

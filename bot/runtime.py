@@ -37,7 +37,8 @@ def run_bot(settings: Settings, clock: Clock) -> None:
     """Open storage, connect to Slack, then serve until SIGTERM or Ctrl-C."""
     client = create_web_client(settings)
     wired = wire(settings, client, clock)
-    app = create_app(settings, client, wired.registry, CommandLog(wired.sessions), clock)
+    wired.health.start()
+    app = create_app(settings, client, wired.registry, CommandLog(wired.sessions, wired.health), clock)
     histories_loaded = warm_histories(wired.services)
     refresher = start_data_refresh(wired.services, clock)
     scheduler = (
@@ -52,7 +53,9 @@ def run_bot(settings: Settings, clock: Clock) -> None:
             SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
         else:
             _token, signing_secret = settings.require_slack()
-            guard = RequestGuard(signing_secret, SeenSignatures(wired.sessions), settings.max_body_bytes)
+            guard = RequestGuard(
+                signing_secret, SeenSignatures(wired.sessions, health=wired.health), settings.max_body_bytes
+            )
             serve_http(app, settings.bind_host, settings.port, guard=guard)
     except KeyboardInterrupt:
         pass

@@ -17,8 +17,10 @@ from bot.clock import Clock, system_clock
 from bot.config import ConfigError, Settings
 from bot.slack_access import SlackAccess
 from bot.storage.database import create_database
+from bot.storage.health import DatabaseHealth
 from bot.storage.ledger import PostLedger, State
 from bot.storage.market_store import SqlRecordStore
+from bot.storage.resilient_store import ResilientRecordStore
 from bot.storage.subscriptions import SqlSubscriptionStore
 from commands.dispatch import build_registry
 from commands.registry import Registry
@@ -66,6 +68,7 @@ class Wired:
     sessions: sessionmaker[Session]
     services: Services
     registry: Registry
+    health: DatabaseHealth
 
 
 def open_database(settings: Settings) -> sessionmaker[Session]:
@@ -113,12 +116,14 @@ def build_services(
     sessions: sessionmaker[Session],
     slack_client: WebClient | None = None,
     clock: Clock = system_clock,
+    health: DatabaseHealth | None = None,
 ) -> Services:
     """The domain objects, each over the store and its upstream clients.
 
     `slack_client` is None for `deskbot ask`: commands that need Slack say so.
+    With `health`, market reads fall back to memory while the database is unavailable.
     """
-    store = SqlRecordStore(sessions)
+    store = ResilientRecordStore(SqlRecordStore(sessions), health) if health is not None else SqlRecordStore(sessions)
     fred_key = settings.fred_api_key.get_secret_value() if settings.fred_api_key else None
     fred_client = upstream(settings, "fred", store)
     fred = FredSource(fred_client, fred_key, graph=upstream(settings, "fredgraph", store))
@@ -165,7 +170,7 @@ def build_services(
     )
 
 
-def build_auction_book(settings: Settings, store: SqlRecordStore) -> AuctionBook:
+def build_auction_book(settings: Settings, store: RecordStore) -> AuctionBook:
     """Shipped history plus TreasuryDirect (primary) and Fiscal Data, with the desk's thresholds."""
     return AuctionBook(
         store,
@@ -209,5 +214,7 @@ def desk_feeds(
 def wire(settings: Settings, slack_client: WebClient | None = None, clock: Clock = system_clock) -> Wired:
     """Open storage and build the services and the command registry."""
     sessions = open_database(settings)
-    services = build_services(settings, sessions, slack_client, clock)
-    return Wired(sessions=sessions, services=services, registry=build_registry(services))
+    health = DatabaseHealth.for_engine(sessions.kw["bind"])
+    health.guard(sessions.kw["bind"])
+    services = build_services(settings, sessions, slack_client, clock, health)
+    return Wired(sessions=sessions, services=services, registry=build_registry(services), health=health)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -77,12 +78,18 @@ class DeskScheduler:
         self._runner = runner
         self._ledger = ledger
         self._times = times or ScheduleTimes()
+        self.last_plan: list[PlannedPost] = []
 
     def plan(self, now: datetime) -> list[PlannedPost]:
         today = now.astimezone(DESK_TZ).date()
         start, end = today - timedelta(days=PLAN_DAYS_BACK), today + timedelta(days=PLAN_DAYS_AHEAD)
         auctions = self._calendar.scheduled(start - timedelta(days=1), end + timedelta(days=1), now)
-        return plan_posts(self._subscriptions.all(), auctions, start, end, self._times)
+        self.last_plan = plan_posts(self._subscriptions.all(), auctions, start, end, self._times)
+        return self.last_plan
+
+    def due_between(self, start: datetime, end: datetime) -> list[PlannedPost]:
+        """Posts of the last plan falling due in [start, end] (what an outage is holding up)."""
+        return [post for post in self.last_plan if start <= post.due_at <= end]
 
     def pending(self, now: datetime, plan: list[PlannedPost] | None = None) -> list[PlannedPost]:
         """Posts due by `now` that the ledger has not finished."""
@@ -111,6 +118,7 @@ class DeskScheduler:
 
 
 READY_TIMEOUT_SECONDS = 120
+UNLED_WARNING_SECONDS = 60.0
 
 
 class SchedulerService:
@@ -133,6 +141,8 @@ class SchedulerService:
         self._clock = clock
         self._aps: BackgroundScheduler | None = None
         self._stop = threading.Event()
+        self._unled_since: datetime | None = None
+        self._next_unled_warning = 0.0
         self._thread = threading.Thread(target=self._lead, name="deskbot-scheduler", daemon=True)
 
     def start(self) -> None:
@@ -150,12 +160,34 @@ class SchedulerService:
             )
         while not self._stop.is_set():
             leading = self._leader.hold()
+            self._watch_for_no_leader(leading)
             if leading and self._aps is None:
                 self._start_jobs()
             elif not leading and self._aps is not None:
                 logger.warning("stopping the scheduler: leadership lost")
                 self._stop_jobs()
             self._stop.wait(self._poll)
+
+    def _watch_for_no_leader(self, leading: bool) -> None:
+        """While the database keeps every instance from leading, say so loudly once a minute, with what is due."""
+        if leading or self._leader.last_error is None:  # leading here, or another instance leads
+            if leading and self._unled_since is not None:
+                logger.warning("the scheduler runs again here after the database outage")
+            self._unled_since = None
+            return
+        now = self._clock()
+        if self._unled_since is None:
+            self._unled_since, self._next_unled_warning = now, 0.0
+        if time.monotonic() < self._next_unled_warning:
+            return
+        self._next_unled_warning = time.monotonic() + UNLED_WARNING_SECONDS
+        due = [post.key for post in self._scheduler.due_between(self._unled_since, now)]
+        logger.error(
+            "NO SCHEDULER: this instance cannot lead, the database does not answer (%s) since %s; posts due since: %s",
+            self._leader.last_error,
+            self._unled_since.astimezone(DESK_TZ).strftime("%Y-%m-%d %H:%M ET"),
+            ", ".join(due) if due else "none in this instance's last plan",
+        )
 
     def _start_jobs(self) -> None:
         aps = BackgroundScheduler(timezone=DESK_TZ)

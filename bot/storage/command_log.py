@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections import deque
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.storage.health import OUTAGE_ERRORS, DatabaseHealth
 from bot.storage.models import CommandRun
 
 logger = logging.getLogger(__name__)
@@ -32,18 +35,42 @@ class CommandRecord:
     duration_ms: int
 
 
-class CommandLog:
-    """Writes and reads `command_runs`; a failed write never fails the reply."""
+BACKLOG_LIMIT = 5000  # records held while the database is away (a busy desk's day)
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+
+class CommandLog:
+    """Writes and reads `command_runs`; a failed write never fails the reply.
+
+    Records that cannot be written (the database is away) are held, up to
+    `BACKLOG_LIMIT`, and written with the next record that can be.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], health: DatabaseHealth | None = None) -> None:
         self._sessions = sessions
+        self._health = health
+        self._lock = threading.Lock()
+        self._backlog: deque[CommandRun] = deque(maxlen=BACKLOG_LIMIT)
 
     def record(self, entry: CommandRecord) -> None:
         # PostgreSQL text cannot hold NUL, which anyone can type; keep the rest of the text as sent.
         kept = replace(entry, command_text=entry.command_text.replace("\x00", NUL_STAND_IN))
+        with self._lock:
+            self._backlog.append(CommandRun(**asdict(kept)))
+            if self._health is not None and not self._health.available:
+                return
+            rows = list(self._backlog)
+            self._backlog.clear()
         try:
             with self._sessions.begin() as session:
-                session.add(CommandRun(**asdict(kept)))
+                session.add_all(rows)
+        except OUTAGE_ERRORS as error:
+            logger.warning(
+                "could not record %d command run(s) yet (%s); kept to retry", len(rows), type(error).__name__
+            )
+            if self._health is not None:
+                self._health.note_failure(error)
+            with self._lock:
+                self._backlog.extendleft(reversed([_fresh(row) for row in rows]))
         except Exception:
             logger.exception("could not record command run from user %s", entry.user_id)
 
@@ -60,6 +87,11 @@ class CommandLog:
         with self._sessions() as session:
             row = session.scalars(select(CommandRun).where(CommandRun.error_ref == ref)).first()
             return _to_record(row) if row else None
+
+
+def _fresh(row: CommandRun) -> CommandRun:
+    """A new, unattached row with `row`'s values (a failed session leaves its objects unusable)."""
+    return CommandRun(**{field.name: getattr(row, field.name) for field in fields(CommandRecord)})
 
 
 def _to_record(row: CommandRun) -> CommandRecord:

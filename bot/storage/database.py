@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import PoolProxiedConnection, QueuePool
 
 from bot.storage.schema import upgrade_schema
 
@@ -30,11 +32,39 @@ PG_CONNECT_ARGS = {
 POOL_TIMEOUT_SECONDS = 10
 
 
+class GatedQueuePool(QueuePool):
+    """A connection pool with a gate asked before every checkout, ahead of the pre-ping.
+
+    The pre-ping on a silent database waits as long as the network is broken; the
+    gate (set by `DatabaseHealth.guard`) refuses at once while the database is known
+    to be away.
+    """
+
+    gate: Callable[[], None] | None = None
+
+    def connect(self) -> PoolProxiedConnection:
+        if self.gate is not None:
+            self.gate()
+        return super().connect()
+
+    def recreate(self) -> QueuePool:
+        fresh = super().recreate()
+        if isinstance(fresh, GatedQueuePool):
+            fresh.gate = self.gate
+        return fresh
+
+
 def open_engine(url: str) -> Engine:
     """An engine for `url`, schema untouched: SQLite gets its folder, WAL and foreign keys."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_timeout=POOL_TIMEOUT_SECONDS, connect_args=PG_CONNECT_ARGS)
+        return create_engine(
+            url,
+            poolclass=GatedQueuePool,
+            pool_pre_ping=True,
+            pool_timeout=POOL_TIMEOUT_SECONDS,
+            connect_args=PG_CONNECT_ARGS,
+        )
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
