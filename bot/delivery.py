@@ -130,18 +130,30 @@ class SlackDelivery:
         self._client = client
         self._render = render or _render_png
 
-    def respond(self, response_url: str, reply: Reply, channel_id: str | None, user_id: str | None = None) -> bool:
+    def respond(
+        self,
+        response_url: str,
+        reply: Reply,
+        channel_id: str | None,
+        user_id: str | None = None,
+        *,
+        replace_original: bool = False,
+    ) -> bool:
         """Answer a slash command; True when the answer reached the asker.
 
         The message goes through `response_url` (works in channels the bot
         has not joined, and without a working token); charts then go to the
         channel as files. An expired response_url is replaced by a private
-        message to `user_id` in the channel.
+        message to `user_id` in the channel. `replace_original` replaces the
+        answer sent before through the same link (an answer from stored data).
         """
-        status, body = self._send_to_response_url(response_url, message_payload(reply))
+        payload = {**message_payload(reply), **({"replace_original": True} if replace_original else {})}
+        status, body = self._send_to_response_url(response_url, payload)
         if status == 400 and reply.blocks:
             logger.warning("Slack refused the answer's blocks (HTTP 400: %s); sending it as plain text", body)
-            status, body = self._send_to_response_url(response_url, message_payload(_text_only(reply)))
+            payload = {**payload, **message_payload(_text_only(reply))}
+            payload.pop("blocks", None)
+            status, body = self._send_to_response_url(response_url, payload)
         if status in (404, 410):
             logger.warning("the reply link had expired (HTTP %s: %s); answering privately instead", status, body)
             return self._answer_privately(channel_id, user_id, reply)

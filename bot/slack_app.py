@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -18,10 +21,17 @@ from bot.delivery import SLACK_TIMEOUT_SECONDS, SlackDelivery, retry_handlers
 from bot.execution import execute
 from bot.logs import remember_response_url
 from bot.storage.command_log import CommandLog, CommandRecord
+from bot.storage.health import DatabaseHealth
 from commands.context import CommandContext
 from commands.registry import Registry
+from commands.reply import Visibility
+from market.http import stored_data_only
 
 logger = logging.getLogger(__name__)
+
+# How long an asker waits before an answer from stored data, when a source is slow to answer.
+ANSWER_BUDGET_SECONDS = 5.0
+ANSWER_THREADS = 8
 
 
 def create_web_client(settings: Settings) -> WebClient:
@@ -36,7 +46,14 @@ def create_web_client(settings: Settings) -> WebClient:
     )
 
 
-def create_app(settings: Settings, client: WebClient, registry: Registry, command_log: CommandLog, clock: Clock) -> App:
+def create_app(
+    settings: Settings,
+    client: WebClient,
+    registry: Registry,
+    command_log: CommandLog,
+    clock: Clock,
+    health: DatabaseHealth | None = None,
+) -> App:
     """A Bolt app that verifies Slack's signatures and answers the slash command."""
     _token, signing_secret = settings.require_slack()
     bolt_logger = logging.getLogger("slack_bolt")
@@ -53,7 +70,7 @@ def create_app(settings: Settings, client: WebClient, registry: Registry, comman
         raise ConfigError(f"SLACK_API_URL: Slack could not be reached at {settings.slack_api_url} ({error})") from None
     short_commands = {name: sub for name, sub in settings.short_command_map.items() if registry.get(sub)}
     handler = SlashCommandHandler(
-        registry, SlackDelivery(client), command_log, clock, short_commands, settings.slash_command
+        registry, SlackDelivery(client), command_log, clock, short_commands, settings.slash_command, health
     )
     app.use(remember_response_url)  # scrubbed from every log line while the command is answered
     for name in (settings.slash_command, *short_commands):
@@ -88,13 +105,42 @@ class SlashCommandHandler:
         clock: Clock,
         short_commands: dict[str, str] | None = None,
         main_command: str = "/deskbot",
+        health: DatabaseHealth | None = None,
+        answer_budget_seconds: float = ANSWER_BUDGET_SECONDS,
     ) -> None:
+        self._health = health
         self._registry = registry
         self._short_commands = short_commands or {}
         self._main_command = main_command
         self._delivery = delivery
         self._command_log = command_log
         self._clock = clock
+        self._budget = answer_budget_seconds
+        # The answer is worked out here, so the lazy listener can keep the time budget.
+        self._answers = ThreadPoolExecutor(max_workers=ANSWER_THREADS, thread_name_prefix="deskbot-answer")
+
+    def _answer_from_stored_data(self, text: str, ctx: CommandContext, response_url: str) -> bool:
+        """The answer from stored data while a slow source (or database) is waited for; True when delivered.
+
+        Nothing is sent when nothing was being waited for (the answer is only slow to compute).
+        """
+        with stored_data_only() as waiting_on:
+            interim, _ref = execute(text, ctx, self._registry, self._health)
+        database_away = self._health is not None and not self._health.available
+        if not waiting_on and not database_away:
+            return False
+        slow = ", ".join(waiting_on) if waiting_on else "the database"
+        logger.info("answering %r from stored data while waiting on %s", text, slow)
+        note = (
+            f":hourglass_flowing_sand: Refreshing from {slow}… this answer is from stored data"
+            " and is replaced here when the fresh data arrives."
+            if waiting_on
+            else ":hourglass_flowing_sand: The database is slow to answer; this answer is from memory"
+            " and is replaced here when it does."
+        )
+        kept_visibility = Visibility.IN_CHANNEL if interim.is_in_channel else interim.visibility
+        interim = replace(interim, charts=(), visibility=kept_visibility).with_note(note)
+        return self._delivery.respond(response_url, interim, ctx.channel_id, ctx.user_id)
 
     def __call__(self, command: dict[str, Any]) -> None:
         started = time.monotonic()
@@ -108,8 +154,19 @@ class SlashCommandHandler:
             short_commands=self._short_commands,
             main_command=self._main_command,
         )
-        reply, ref = execute(text, ctx, self._registry)
-        delivered = self._delivery.respond(command["response_url"], reply, ctx.channel_id, ctx.user_id)
+        fresh = self._answers.submit(execute, text, ctx, self._registry, self._health)
+        try:
+            reply, ref = fresh.result(timeout=self._budget)
+            delivered = self._delivery.respond(command["response_url"], reply, ctx.channel_id, ctx.user_id)
+        except FutureTimeout:
+            delivered = self._answer_from_stored_data(text, ctx, command["response_url"])
+            reply, ref = fresh.result()
+            delivered = (
+                self._delivery.respond(
+                    command["response_url"], reply, ctx.channel_id, ctx.user_id, replace_original=delivered
+                )
+                or delivered
+            )
         self._command_log.record(
             CommandRecord(
                 received_at=received_at,

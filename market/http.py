@@ -12,7 +12,9 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -53,6 +55,31 @@ class UpstreamError(Exception):
         super().__init__(f"{source} is unavailable: {reason}")
         self.source = source
         self.reason = reason
+
+
+class NotAsked(UpstreamError):
+    """The source was not asked: the answer is being given from stored data while a refresh runs."""
+
+
+# Set while a command answers from stored data only (a source was slow): no source is asked,
+# and the list collects the sources that would have been, so the answer can name them.
+_stored_only: ContextVar[list[str] | None] = ContextVar("deskbot_stored_only", default=None)
+
+
+@contextmanager
+def stored_data_only() -> Iterator[list[str]]:
+    """Within the block every source raises `NotAsked` at once; yields the sources that were skipped."""
+    skipped: list[str] = []
+    token = _stored_only.set(skipped)
+    try:
+        yield skipped
+    finally:
+        _stored_only.reset(token)
+
+
+def answering_from_stored_data() -> bool:
+    """True inside `stored_data_only()`: refreshes are not attempted, nor their failures recorded."""
+    return _stored_only.get() is not None
 
 
 class CutShort(Exception):
@@ -194,6 +221,11 @@ class UpstreamClient:
         `bypass_backoff` asks even during a back-off, for callers with their own
         polling schedule (the auction result flash); a failure still starts one.
         """
+        skipped = _stored_only.get()
+        if skipped is not None:
+            if self.source not in skipped:
+                skipped.append(self.source)
+            raise NotAsked(self.source, "still refreshing; this answer is from stored data for now")
         outage = None if bypass_backoff else self.outage
         if outage is not None:
             raise UpstreamError(self.source, outage.explain())

@@ -93,21 +93,26 @@ class DemoWeb:
             sent = list(self._sent.values())
         for command in sent:
             items.append({"kind": "user", "channel": command.channel, "ts": command.ts, "text": command.text})
+        answered: dict[str, dict[str, Any]] = {}  # the message each response_url last set, as Slack shows it
         for call in workspace.calls_to(RESPONSE_URL):
             key = call.path.rsplit("/", 1)[-1]
             sent_command = self._sent.get(key)
             if sent_command is None:
                 continue
             params = call.params
-            items.append(
-                {
-                    "kind": "bot" if params.get("response_type") == "in_channel" else "ephemeral",
-                    "channel": sent_command.channel,
-                    "ts": call.ts or sent_command.ts,
-                    "text": params.get("text", ""),
-                    "blocks": params.get("blocks"),
-                }
-            )
+            shown = {
+                "kind": "bot" if params.get("response_type") == "in_channel" else "ephemeral",
+                "channel": sent_command.channel,
+                "ts": call.ts or sent_command.ts,
+                "text": params.get("text", ""),
+                "blocks": params.get("blocks"),
+            }
+            earlier = answered.get(key)
+            if params.get("replace_original") and earlier is not None:
+                earlier.update({**shown, "ts": earlier["ts"]})  # replaced where it stands
+                continue
+            answered[key] = shown
+            items.append(shown)
         items.sort(key=lambda item: _ts_key(item["ts"]))
         for item in items:
             item["at"] = workspace.ts_times.get(item["ts"], _ts_key(item["ts"])[0])

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from market.calendar import expected_latest_curve
-from market.http import UpstreamError
+from market.http import UpstreamError, answering_from_stored_data
 from market.sources.fred import FredSource
 from market.sources.treasury_rates import CurveRow, TreasuryRatesSource, parse_par_yield_csv
 from market.store import RecordStore, StoredRecord
@@ -122,6 +122,14 @@ class YieldHistory:
         from what is stored, marked with its date.
         """
         target = min(wanted, expected_latest_curve(now))
+        if self.latest_day() < target and self._has_sources() and answering_from_stored_data():
+            # Not waiting for a refresh another command may be running: the sources are only
+            # named (each raises NotAsked at once), and the answer comes from what is held.
+            try:
+                self._fetch(self.latest_day(), now.astimezone(DESK_TZ).date(), lambda _message: None)
+            except UpstreamError:
+                pass
+            return self.status(now)
         if self.latest_day() < target and self._has_sources():
             with self._refresh_lock:
                 recently_tried = (
