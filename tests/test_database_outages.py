@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -22,6 +23,7 @@ from bot.demo.slack_workspace import RESPONSE_URL, SlackStandIn
 from bot.execution import DATABASE_UNAVAILABLE, execute
 from bot.request_guard import SeenSignatures
 from bot.scheduling.leader import LeaderLock
+from bot.scheduling.scheduler import SchedulerService
 from bot.storage.database import create_database
 from bot.storage.health import DatabaseHealth
 from bot.wiring import wire
@@ -192,3 +194,41 @@ def test_deskbot_serve_acks_and_answers_every_command_while_the_database_is_part
             assert "the database is unavailable" in log
             assert "Traceback" not in log
             proxy.pass_through()
+
+
+class _LastPlan:
+    """The one thing the service asks of its scheduler while it cannot lead: the posts due in a span."""
+
+    def __init__(self, keys: list[str]) -> None:
+        self.keys = keys
+
+    def due_between(self, start: datetime, end: datetime) -> list[SimpleNamespace]:
+        return [SimpleNamespace(key=key) for key in self.keys]
+
+
+def test_an_instance_that_cannot_lead_says_so_loudly_with_the_posts_due(proxy, pg_url, caplog):
+    create_database(pg_url)
+    lock = LeaderLock(proxy.url_for(pg_url), deadline_seconds=0.5)
+    due = ["briefing:C0AUCTIONS:10y:2025-04-09"]
+    service = SchedulerService(
+        _LastPlan(due),  # type: ignore[arg-type]
+        lock,
+        lambda: datetime(2025, 4, 9, 16, 0, tzinfo=UTC),
+        leader_poll_seconds=0.2,
+    )
+    proxy.partition()
+    caplog.set_level(logging.ERROR, logger="bot.scheduling.scheduler")
+    service.start()
+    try:
+        deadline = time.monotonic() + 10
+        while "NO SCHEDULER" not in caplog.text:
+            assert time.monotonic() < deadline, "no instance said it cannot lead"
+            time.sleep(0.1)
+        time.sleep(2)  # several polls later: still one line, not one per poll
+    finally:
+        service.stop()
+        proxy.pass_through()
+    lines = [record.getMessage() for record in caplog.records if "NO SCHEDULER" in record.getMessage()]
+    assert len(lines) == 1
+    assert "did not answer within 0.5 s" in lines[0]
+    assert "briefing:C0AUCTIONS:10y:2025-04-09" in lines[0]
