@@ -17,7 +17,22 @@ def create_database(url: str) -> sessionmaker[Session]:
     """Connect, upgrade the schema to head (under the schema lock), and return a session factory."""
     engine = open_engine(url)
     upgrade_schema(engine)
+    if engine.dialect.name == "postgresql":
+        # After the upgrade (which may wait on the schema lock and run long statements),
+        # every statement of the running bot gets a server-side limit.
+        engine.dispose()
+        event.listen(engine, "connect", _statement_timeout)
     return sessionmaker(engine, expire_on_commit=False)
+
+
+STATEMENT_TIMEOUT_MS = 30_000
+
+
+def _statement_timeout(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"SET statement_timeout = {STATEMENT_TIMEOUT_MS}")
+    cursor.close()
+    dbapi_connection.commit()
 
 
 # libpq's own settings: give up connecting after 5 s, and let TCP keepalives find a dead or
