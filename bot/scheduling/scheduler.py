@@ -23,6 +23,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.clock import Clock, real_time_of
 from bot.scheduling.leader import LeaderLock
 from bot.scheduling.runner import Fired, PostRunner
+from bot.storage.health import OUTAGE_ERRORS
 from bot.storage.ledger import PostLedger, State
 from commands.schedule.model import AuctionCalendar, ScheduledAuction, SubscriptionStore
 from commands.schedule.plan import PlannedPost, ScheduleTimes, plan_posts
@@ -225,6 +226,8 @@ class SchedulerService:
                     misfire_grace_time=None,
                     coalesce=True,
                 )
+        except OUTAGE_ERRORS as error:
+            logger.warning("replanning waits for the database (%s)", type(error).__name__)
         except Exception:
             logger.exception("replanning scheduled posts failed")
 
@@ -233,6 +236,9 @@ class SchedulerService:
             fired = self._scheduler.fire_one(post, self._clock)
             if fired is Fired.HELD:
                 self._recheck_when_stale(post)
+        except OUTAGE_ERRORS as error:
+            # The ledger keeps whatever claim was made: the next replan fires it or finds it in Slack.
+            logger.warning("scheduled post %s waits for the database (%s)", post.key, type(error).__name__)
         except Exception:
             logger.exception("scheduled post %s failed", post.key)
 
