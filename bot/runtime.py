@@ -38,7 +38,9 @@ def run_bot(settings: Settings, clock: Clock) -> None:
     client = create_web_client(settings)
     wired = wire(settings, client, clock)
     wired.health.start()
-    app = create_app(settings, client, wired.registry, CommandLog(wired.sessions, wired.health), clock, wired.health)
+    app = create_app(
+        settings, client, wired.registry, CommandLog(wired.sessions, wired.health), clock, wired.health, wired.services
+    )
     histories_loaded = warm_histories(wired.services)
     refresher = start_data_refresh(wired.services, clock)
     scheduler = (

@@ -19,12 +19,14 @@ from bot.clock import Clock
 from bot.config import ConfigError, Settings
 from bot.delivery import SLACK_TIMEOUT_SECONDS, SlackDelivery, retry_handlers
 from bot.execution import execute
+from bot.home_tab import HomePublisher, register_home
 from bot.logs import remember_response_url
 from bot.storage.command_log import CommandLog, CommandRecord
 from bot.storage.health import DatabaseHealth
 from commands.context import CommandContext
 from commands.registry import Registry
 from commands.reply import Visibility
+from commands.services import Services
 from market.http import stored_data_only
 
 logger = logging.getLogger(__name__)
@@ -53,6 +55,7 @@ def create_app(
     command_log: CommandLog,
     clock: Clock,
     health: DatabaseHealth | None = None,
+    services: Services | None = None,
 ) -> App:
     """A Bolt app that verifies Slack's signatures and answers the slash command."""
     _token, signing_secret = settings.require_slack()
@@ -77,6 +80,8 @@ def create_app(
         app.command(name)(ack=_acknowledge, lazy=[handler])
     app.event("app_uninstalled")(_log_uninstall)
     app.event("tokens_revoked")(_log_uninstall)
+    if services is not None:
+        register_home(app, HomePublisher(services, clock, slash_command=settings.slash_command))
     return app
 
 

@@ -187,3 +187,28 @@ def test_uninstall_event_is_acknowledged_and_logged(bot: BotProcess):
     while "deskbot was removed from team T0DESK" not in bot.log() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert "deskbot was removed from team T0DESK (app_uninstalled)" in bot.log()
+
+
+def test_opening_the_home_tab_publishes_the_desk_at_a_glance(bot: BotProcess, slack_module: SlackStandIn):
+    envelope = {
+        "type": "event_callback",
+        "team_id": "T0DESK",
+        "api_app_id": "A0DESKBOT",
+        "event_id": "Ev0HOME",
+        "event_time": int(time.time()),
+        "event": {"type": "app_home_opened", "user": "U0TRADER", "channel": "D0HOME", "tab": "home"},
+    }
+    started = time.monotonic()
+    response = _signed_json_post(bot, envelope)
+    acked = time.monotonic() - started
+
+    assert response.status_code == 200
+    assert acked < ACK_DEADLINE_SECONDS
+    published = slack_module.wait_for("views.publish", timeout=30)[-1].params
+    assert published["user_id"] == "U0TRADER"
+    view = json.loads(published["view"]) if isinstance(published["view"], str) else published["view"]
+    assert view["type"] == "home"
+    shown = json.dumps(view["blocks"])
+    for section in ("Curve", "Next auctions", "Last auction results", "Basis-trade stress", "Funding"):
+        assert section in shown
+    assert len(view["blocks"]) <= 100

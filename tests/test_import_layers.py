@@ -48,6 +48,7 @@ COMMANDS_SURFACE = (
     "commands.blocks",
     "commands.context",
     "commands.dispatch",
+    "commands.home",
     "commands.registry",
     "commands.reply",
     "commands.services",

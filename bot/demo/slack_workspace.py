@@ -14,6 +14,7 @@ import json
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler
 from typing import Any, Protocol
@@ -23,6 +24,8 @@ from bot.demo.local_server import LocalServer
 from commands.blocks import table_cells
 
 RESPONSE_URL = "response_url"
+MAX_VIEW_BLOCKS = 100  # a Home tab view (or a modal) holds at most 100 blocks
+MAX_VIEW_BYTES = 250_000  # views.publish answers `view_too_large` above about 250 kB
 UPLOAD = "upload"
 ANY = "*"  # scripts a fault for whichever method is called next
 BOT_USER_ID = "U0DESKBOT"
@@ -97,6 +100,14 @@ class SlackStandIn:
     port: int = 0
     # Pages served beside the API (the demo's browser view): GET requests and POSTs under /demo/.
     web: WebRoutes | None = None
+    # Bot tokens accepted besides `token`: several instances, each with its own, tell apart who called.
+    extra_tokens: frozenset[str] = frozenset()
+    # Called with each call once it has taken effect and before it is answered (to act at that moment).
+    on_record: Callable[[Call], None] | None = None
+    # The channels each user is in (users.conversations); a user not listed is in every channel.
+    user_channels: dict[str, set[str]] = field(default_factory=dict)
+    # The app's Home tab (manifest `app_home.home_tab_enabled`); views.publish answers `not_enabled` without it.
+    home_tab_enabled: bool = True
 
     def __post_init__(self) -> None:
         self.calls: list[Call] = []
@@ -112,6 +123,7 @@ class SlackStandIn:
         self._pending_files: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(1)
         self._initial_channels = {key: replace(channel) for key, channel in self.channels.items()}
+        self.home_views: dict[str, dict[str, Any]] = {}  # user → the Home tab view last published for them
         self._server = LocalServer(_handler_for(self), port=self.port)
 
     # -- lifecycle -------------------------------------------------------
@@ -145,6 +157,7 @@ class SlackStandIn:
             self._expired.clear()
             self.token_error = None
             self.channels = {key: replace(channel) for key, channel in self._initial_channels.items()}
+            self.home_views.clear()
 
     # -- scripting -------------------------------------------------------
     def fail_next(self, method: str, error: str, count: int = 1) -> None:
@@ -225,6 +238,8 @@ class SlackStandIn:
         with self._changed:
             self.calls.append(call)
             self._changed.notify_all()
+        if self.on_record is not None:
+            self.on_record(call)
 
     def _take_script(self, method: str) -> _Scripted | None:
         with self._changed:
@@ -278,8 +293,8 @@ class SlackStandIn:
             return _api_error(scripted.error)
         if self.token_error and call.method != "apps.connections.open":
             return _api_error(self.token_error)
-        expected_token = self.app_token if call.method == "apps.connections.open" else self.token
-        if _bearer(call) != expected_token:
+        accepted = {self.app_token} if call.method == "apps.connections.open" else {self.token, *self.extra_tokens}
+        if _bearer(call) not in accepted:
             return _api_error("invalid_auth")
         handler = getattr(self, "_api_" + call.method.replace(".", "_"), None)
         if handler is None:
@@ -405,6 +420,55 @@ class SlackStandIn:
             },
         }
 
+    def _api_users_conversations(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The channels `user` is in (the bot's own without `user`), in one page."""
+        user = str(params.get("user") or "")
+        if user and not user.startswith(("U", "W")):
+            return {"ok": False, "error": "user_not_found"}
+        listed = self.user_channels.get(user) if user else None
+        found = [
+            {"id": channel.id, "name": channel.name, "is_channel": True, "is_member": channel.bot_is_member}
+            for channel in self.channels.values()
+            if (channel.bot_is_member if not user else listed is None or channel.id in listed)
+        ]
+        return {"ok": True, "channels": found, "response_metadata": {"next_cursor": ""}}
+
+    def _api_views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A user's Home tab, kept in `home_views`; a bad view is `invalid_arguments` with Slack's messages."""
+        user = str(params.get("user_id") or "")
+        view = params.get("view")
+        if isinstance(view, str):
+            try:
+                view = json.loads(view)
+            except ValueError:
+                return _invalid_arguments("invalid JSON [json-pointer:/view]")
+        if not user or not isinstance(view, dict):
+            return _invalid_arguments(f"missing required field: {'user_id' if not user else 'view'}")
+        if not user.startswith(("U", "W")):
+            return {"ok": False, "error": "not_found"}
+        if view.get("type") != "home":
+            return _invalid_arguments("must be home [json-pointer:/view/type]")
+        if not self.home_tab_enabled:
+            return {"ok": False, "error": "not_enabled"}
+        if len(json.dumps(view)) > MAX_VIEW_BYTES:
+            return {"ok": False, "error": "view_too_large"}
+        shown = view.get("blocks")
+        if not isinstance(shown, list) or not 1 <= len(shown) <= MAX_VIEW_BLOCKS:
+            return _invalid_arguments("must contain between 1 and 100 blocks [json-pointer:/view/blocks]")
+        if problem := block_problem(shown, max_blocks=MAX_VIEW_BLOCKS):
+            return _invalid_arguments(f"{problem} [json-pointer:/view/blocks]")
+        self.home_views[user] = view
+        published = {
+            "id": f"V{next(self._ids):010d}",
+            "team_id": TEAM_ID,
+            "type": "home",
+            "blocks": shown,
+            "callback_id": view.get("callback_id", ""),
+            "private_metadata": view.get("private_metadata", ""),
+            "hash": f"{int(time.time())}.{next(self._ids)}",
+        }
+        return {"ok": True, "view": published}
+
     def _api_files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
         if not params.get("filename"):
             return {"ok": False, "error": "invalid_arguments"}
@@ -490,8 +554,11 @@ def _shown(message: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def block_problem(blocks: Any) -> str | None:
-    """`invalid_blocks` when Slack would refuse these blocks, else None."""
+def block_problem(blocks: Any, max_blocks: int = 50) -> str | None:
+    """`invalid_blocks` when Slack would refuse these blocks, else None.
+
+    `max_blocks` is 50 for a message; a Home tab or modal view takes 100.
+    """
     if blocks is None:
         return None
     if isinstance(blocks, str):
@@ -499,7 +566,7 @@ def block_problem(blocks: Any) -> str | None:
             blocks = json.loads(blocks)
         except ValueError:
             return "invalid_blocks"
-    if not isinstance(blocks, list) or len(blocks) > 50:
+    if not isinstance(blocks, list) or len(blocks) > max_blocks:
         return "invalid_blocks"
     for block in blocks:
         if not isinstance(block, dict) or "type" not in block:
@@ -586,6 +653,11 @@ def _parse_body(headers: dict[str, str], body: bytes) -> dict[str, Any]:
     if "application/x-www-form-urlencoded" in content_type:
         return {key: values[-1] for key, values in parse_qs(body.decode(), keep_blank_values=True).items()}
     return {}
+
+
+def _invalid_arguments(message: str) -> dict[str, Any]:
+    """Slack's answer to a malformed view: `invalid_arguments`, with the reason in `response_metadata`."""
+    return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": [f"[ERROR] {message}"]}}
 
 
 def _api_error(error: str) -> tuple[int, dict[str, str], bytes]:
