@@ -26,7 +26,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 
-from bot.slack_message import message_payload
+from bot.slack_message import message_blocks, message_payload
 from charts.specs import ChartRequest
 from commands import blocks
 from commands.reply import Reply
@@ -138,16 +138,21 @@ class SlackDelivery:
         user_id: str | None = None,
         *,
         replace_original: bool = False,
+        new_message: bool = False,
     ) -> bool:
-        """Answer a slash command; True when the answer reached the asker.
+        """Answer a slash command (or a button); True when the answer reached the asker.
 
         The message goes through `response_url` (works in channels the bot
         has not joined, and without a working token); charts then go to the
         channel as files. An expired response_url is replaced by a private
         message to `user_id` in the channel. `replace_original` replaces the
-        answer sent before through the same link (an answer from stored data).
+        answer sent before through the same link (an answer from stored data); `new_message` says
+        so explicitly for a button's answer, which must not replace the message the button is on.
         """
-        payload = {**message_payload(reply), **({"replace_original": True} if replace_original else {})}
+        original = (
+            {"replace_original": True} if replace_original else {"replace_original": False} if new_message else {}
+        )
+        payload = {**message_payload(reply), **original}
         status, body = self._send_to_response_url(response_url, payload)
         if status == 400 and reply.blocks:
             logger.warning("Slack refused the answer's blocks (HTTP 400: %s); sending it as plain text", body)
@@ -167,8 +172,18 @@ class SlackDelivery:
             try:
                 self.upload_charts(channel_id, reply.charts)
             except ChartUploadError as error:
-                self._send_to_response_url(response_url, message_payload(chart_refused_reply(error.reason)))
+                note = message_payload(chart_refused_reply(error.reason))
+                self._send_to_response_url(
+                    response_url, {**note, **({"replace_original": False} if new_message else {})}
+                )
         return True
+
+    def delete_original(self, response_url: str) -> bool:
+        """Delete the message an interaction came from (a private answer once shared); True when Slack did."""
+        status, body = self._send_to_response_url(response_url, {"delete_original": True})
+        if status != 200:
+            logger.info("the original message was not deleted (HTTP %s: %s)", status, body)
+        return status == 200
 
     def post(self, channel_id: str, reply: Reply, thread_ts: str | None = None, post_key: str | None = None) -> str:
         """Post into a channel (briefings, alerts); returns the message's `ts`. See `post_reply`."""
@@ -274,7 +289,7 @@ class SlackDelivery:
         response = self._client.chat_postMessage(
             channel=channel_id,
             text=reply.text,
-            blocks=list(reply.blocks) or None,
+            blocks=list(message_blocks(reply)) or None,
             thread_ts=thread_ts,
             metadata=metadata,
         )

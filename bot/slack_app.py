@@ -15,6 +15,7 @@ from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
+from bot.answer_actions import register_answer_actions
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
 from bot.delivery import SLACK_TIMEOUT_SECONDS, SlackDelivery, retry_handlers
@@ -23,6 +24,7 @@ from bot.home_tab import HomePublisher, register_home
 from bot.logs import remember_response_url
 from bot.storage.command_log import CommandLog, CommandRecord
 from bot.storage.health import DatabaseHealth
+from bot.subscription_modal import deliver_reply, register_subscription_modal
 from commands.context import CommandContext
 from commands.registry import Registry
 from commands.reply import Visibility
@@ -82,6 +84,18 @@ def create_app(
     app.event("tokens_revoked")(_log_uninstall)
     if services is not None:
         register_home(app, HomePublisher(services, clock, slash_command=settings.slash_command))
+        register_subscription_modal(app, services, slash_command=settings.slash_command)
+    register_answer_actions(
+        app,
+        registry,
+        services,
+        SlackDelivery(client),
+        clock,
+        health,
+        slash_command=settings.slash_command,
+        short_commands=short_commands,
+        command_log=command_log,
+    )
     return app
 
 
@@ -147,7 +161,7 @@ class SlashCommandHandler:
         interim = replace(interim, charts=(), visibility=kept_visibility).with_note(note)
         return self._delivery.respond(response_url, interim, ctx.channel_id, ctx.user_id)
 
-    def __call__(self, command: dict[str, Any]) -> None:
+    def __call__(self, command: dict[str, Any], client: WebClient | None = None) -> None:
         started = time.monotonic()
         received_at = self._clock()
         text = command.get("text") or ""
@@ -162,13 +176,13 @@ class SlashCommandHandler:
         fresh = self._answers.submit(execute, text, ctx, self._registry, self._health)
         try:
             reply, ref = fresh.result(timeout=self._budget)
-            delivered = self._delivery.respond(command["response_url"], reply, ctx.channel_id, ctx.user_id)
+            delivered = deliver_reply(client, self._delivery, command, reply, ctx.channel_id, ctx.user_id)
         except FutureTimeout:
             delivered = self._answer_from_stored_data(text, ctx, command["response_url"])
             reply, ref = fresh.result()
             delivered = (
-                self._delivery.respond(
-                    command["response_url"], reply, ctx.channel_id, ctx.user_id, replace_original=delivered
+                deliver_reply(
+                    client, self._delivery, command, reply, ctx.channel_id, ctx.user_id, replace_original=delivered
                 )
                 or delivered
             )

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from commands import blocks
 from commands.reply import Reply
+
+
+def message_blocks(reply: Reply) -> tuple[dict[str, Any], ...]:
+    """The reply's blocks as sent: its buttons, if any, in an actions block at the end (within Slack's 50).
+
+    A reply without blocks goes as text alone, and so without its buttons.
+    """
+    if not reply.blocks:
+        return ()
+    return blocks.with_actions(reply.blocks, reply.buttons)
 
 
 def message_payload(reply: Reply) -> dict[str, Any]:
@@ -14,6 +25,6 @@ def message_payload(reply: Reply) -> dict[str, Any]:
     """
     payload: dict[str, Any] = {"text": reply.text}
     if reply.blocks:
-        payload["blocks"] = list(reply.blocks)
+        payload["blocks"] = list(message_blocks(reply))
     payload["response_type"] = "in_channel" if reply.is_in_channel else "ephemeral"
     return payload

@@ -108,6 +108,8 @@ def _block_lines(block: dict[str, Any], ansi: bool) -> list[str]:
         return [f"[image: {block.get('alt_text', '')}]"]
     if kind == "table":
         return [(CODE_INDENT + line).rstrip() for line in table_lines(block)]
+    if kind == "actions":
+        return []  # buttons work only in Slack
     return []
 
 

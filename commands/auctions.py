@@ -12,8 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from commands import blocks
+from commands.actions import Action, button, flags_as_of
 from commands.auction_charts import history_chart
 from commands.context import CommandContext
 from commands.formatting import clock_et, cover, share, signed_bp, usd_from_dollars
@@ -69,7 +71,7 @@ def auction_command(book: AuctionBook) -> Command:
         if words[0] == "bills":
             return bills_week_reply(book, parse_bills_week(options, command, ctx, as_of), ctx)
         request = parse_request(options, command, ctx)
-        return result_reply(book, request, as_of, ctx.now, command)
+        return result_reply(book, request, as_of, ctx.now, command, buttons_as_of=flags_as_of(options.flags, ctx))
 
     command = Command(
         name="auction",
@@ -161,8 +163,20 @@ def parse_request(options: Options, command: Command, ctx: CommandContext) -> Re
 # ---------------------------------------------------------------- results
 
 
-def result_reply(book: AuctionBook, request: ResultRequest, as_of: date, now: datetime, command: Command) -> Reply:
-    """The latest (or dated) result for the request, or its history chart."""
+def result_reply(
+    book: AuctionBook,
+    request: ResultRequest,
+    as_of: date,
+    now: datetime,
+    command: Command,
+    *,
+    buttons_as_of: str | None = None,
+) -> Reply:
+    """The latest (or dated) result for the request, or its history chart.
+
+    With `buttons_as_of` (the answer's `--as-of`, or "") a result carries its buttons: the history
+    chart through it and the tenor's previous auction.
+    """
     if request.on is not None and request.on > as_of:
         raise UsageError(f"{request.on.isoformat()} is after the --as-of date {as_of.isoformat()}.", command)
     through = request.on or as_of
@@ -212,7 +226,23 @@ def result_reply(book: AuctionBook, request: ResultRequest, as_of: date, now: da
         return history_reply(book, tenor, record, refresh, tail_of(record, wi_yield), wi_note)
     assessment = assess(record, records, book.policy, wi_yield)
     reply = format_result(assessment, book, freshness_note(refresh, book, record), wi_note)
+    if buttons_as_of is not None:
+        reply = reply.with_buttons(*result_buttons(book, record, request.wi_yield, buttons_as_of))
     return reply.with_observed(Observation(Dataset.AUCTION_RESULTS, record.auction_date, record.close_time))
+
+
+def result_buttons(
+    book: AuctionBook, record: AuctionRecord, wi_yield: float | None, as_of: str
+) -> list[dict[str, Any] | None]:
+    """History chart (through this auction, with its WI) and Previous auction (the tenor's one before, by date)."""
+    day = record.auction_date.isoformat()
+    wi = f" wi={wi_yield}" if wi_yield is not None else ""
+    found = [button(Action.HISTORY_CHART, f"auction {record.tenor} {day} history{wi}", as_of)]
+    earlier = [r for r in book.series(record.tenor, record.auction_date) if r.auction_date < record.auction_date]
+    if earlier:
+        before = earlier[-1].auction_date.isoformat()
+        found.append(button(Action.PREVIOUS_AUCTION, f"auction {record.tenor} {before}", as_of))
+    return found
 
 
 def no_auction_on(day: date, tenor: str, series: list[AuctionRecord]) -> str:

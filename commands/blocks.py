@@ -24,6 +24,10 @@ MAX_TABLE_CELL_CHARS = MAX_TABLE_CHARS // (2 * MAX_TABLE_CELLS)
 # What an empty cell shows: Slack refuses a cell without text.
 EMPTY_CELL = "—"
 TABLE_GUTTER = "  "
+# An actions block holds at most 25 elements; a button's label at most 75 characters, its value 2,000.
+MAX_ACTION_ELEMENTS = 25
+MAX_BUTTON_LABEL_CHARS = 75
+MAX_BUTTON_VALUE_CHARS = 2000
 
 Block = dict[str, Any]
 ELLIPSIS = "…"
@@ -184,14 +188,26 @@ def _one_table(blocks: list[Block]) -> list[Block]:
     return kept
 
 
-def fit(blocks: list[Block]) -> tuple[Block, ...]:
-    """At most one table and 50 blocks; when more blocks are given, the last says how many were left out."""
+def fit(blocks: list[Block], limit: int = MAX_BLOCKS) -> tuple[Block, ...]:
+    """At most one table and `limit` (50) blocks; when more blocks are given, the last says how many were left out."""
     blocks = _one_table(blocks)
-    if len(blocks) <= MAX_BLOCKS:
+    if len(blocks) <= limit:
         return tuple(blocks)
-    kept = blocks[: MAX_BLOCKS - 1]
+    kept = blocks[: limit - 1]
     left_out = len(blocks) - len(kept)
     return (*kept, context(f"{left_out} more blocks were left out to fit Slack's message limit."))
+
+
+def actions(elements: Sequence[Block]) -> Block:
+    """An actions block: a row of at most 25 buttons (the first 25 are kept)."""
+    return {"type": "actions", "elements": list(elements[:MAX_ACTION_ELEMENTS])}
+
+
+def with_actions(blocks: Sequence[Block], elements: Sequence[Block]) -> tuple[Block, ...]:
+    """`blocks` and, at their end, an actions block of `elements`; room for it is kept within 50 blocks."""
+    if not elements:
+        return tuple(blocks)
+    return (*fit(list(blocks), MAX_BLOCKS - 1), actions(elements))
 
 
 def fallback(text: str) -> str:

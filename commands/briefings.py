@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from charts.specs import ChartRequest
 from commands import blocks
+from commands.actions import subscribe_button
 from commands.alerts import ALERT_DATASETS, alert_text, alerts_command, fired_alerts
 from commands.auction_charts import history_chart
 from commands.auctions import format_flash
@@ -20,6 +21,7 @@ from commands.formatting import clock_et, cover, day_label, share, signed_bp, us
 from commands.options import not_in_future, parse_date, split_options
 from commands.registry import Command, CommandArgs, UsageError
 from commands.reply import Observation, Reply, titled_reply
+from commands.schedule.model import Feed
 from commands.services import BriefingServices
 from commands.takedown import after_headline, forecast_line, outcome_line, takedown_forecast
 from commands.yield_data import pick_close
@@ -122,7 +124,8 @@ def _preview(services: BriefingServices) -> Command:
         lines = [_takedown_line(services, book, record, ctx), f"*{_offering(record)}*"]
         lines.append(f"*The last {RECENT_AUCTIONS} {tenor} auctions:*")
         lines += _recent_lines(book, tenor, day)
-        return titled_reply(title, lines, "Source: TreasuryDirect / Fiscal Data auction history · times ET")
+        reply = titled_reply(title, lines, "Source: TreasuryDirect / Fiscal Data auction history · times ET")
+        return reply.with_buttons(subscribe_button(Feed.BRIEFINGS, record.tenor))
 
     command = Command(
         name="preview",
@@ -152,7 +155,7 @@ def _briefing(services: BriefingServices) -> Command:
         if series:
             charts = (history_chart(series, tenor, book.policy.dealer_flag_pct),)
         footer = "Sources: auction history (TreasuryDirect, Fiscal Data) · Treasury par curve · NY Fed, CFTC · ET"
-        return titled_reply(title, lines, footer, charts)
+        return titled_reply(title, lines, footer, charts).with_buttons(subscribe_button(Feed.BRIEFINGS, record.tenor))
 
     command = Command(
         name="briefing",

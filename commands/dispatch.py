@@ -5,8 +5,11 @@ Slash commands, `deskbot ask` and scheduled jobs all come through here.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
+from typing import Any
 
+from commands.actions import share_button
 from commands.alerts import alert_posts
 from commands.auctions import auction_command
 from commands.basis import basis_command
@@ -17,13 +20,15 @@ from commands.dealers import dealers_command
 from commands.funding import funding_command
 from commands.help import command_help, help_command, usage_reply
 from commands.options import AS_OF_FLAG
-from commands.registry import Registry, UsageError
+from commands.registry import Invocation, Registry, UsageError
 from commands.reply import Outcome, Reply
 from commands.services import Services
 from commands.subscriptions import subscription_commands
 from commands.yields import yields_command
 
 DEFAULT_COMMAND = "help"
+# Commands that change what deskbot posts: no "Share in channel" (sharing runs the command again).
+CHANGES_SUBSCRIPTIONS = frozenset({"subscribe", "unsubscribe"})
 # The scheduler posts each alert through the command layer too.
 __all__ = ["alert_posts", "answer", "build_registry", "command_text"]
 
@@ -53,7 +58,7 @@ def build_registry(services: Services | None = None) -> Registry:
             registry.add(command)
     if services.schedule is not None:
         for command in subscription_commands(services.schedule):
-            registry.add(command)
+            registry.add(replace(command, shareable=command.name not in CHANGES_SUBSCRIPTIONS))
     return registry
 
 
@@ -74,7 +79,24 @@ def answer(text: str, ctx: CommandContext, registry: Registry) -> Reply:
                 reply = reply.with_note(said[:1].upper() + said[1:] + ".")
     except UsageError as error:
         return usage_reply(error, ctx)
-    return reply.shared() if invocation.args.post else reply
+    reply = reply.shared() if invocation.args.post else reply
+    if _shareable(reply, ctx):
+        reply = reply.with_buttons(_share_button(invocation, ctx))
+    return reply
+
+
+def _share_button(invocation: Invocation, ctx: CommandContext) -> dict[str, Any] | None:
+    """Share in channel: the command again; a command's help as `help <command>`, however it was asked for."""
+    if invocation.wants_help:
+        return share_button("help", (invocation.command.name,), ctx)
+    if not invocation.command.shareable:  # it changes things: sharing would do them again
+        return None
+    return share_button(invocation.command.name, invocation.args.words, ctx)
+
+
+def _shareable(reply: Reply, ctx: CommandContext) -> bool:
+    """A private answer to a person (not a scheduled post, not a form to open) can be shared with the channel."""
+    return reply.outcome is Outcome.OK and not reply.is_in_channel and not ctx.scheduled and reply.modal is None
 
 
 def _asked_close(words: tuple[str, ...]) -> date | None:

@@ -491,7 +491,7 @@ def subscriptions_section(
     if not lines:
         lines.append("None of your channels gets scheduled posts.")
     if is_admin:
-        hint = f"Add one with `{slash_command} subscribe #channel briefings flash`"
+        hint = f"*Manage* opens the form; or type `{slash_command} subscribe #channel briefings flash`"
     else:
         hint = f"Admins subscribe channels; `{slash_command} subscriptions` lists every channel's"
     hint += f"; `{slash_command} schedule` shows what is due."

@@ -44,6 +44,8 @@ class Command:
     details: str = ""
     examples: tuple[str, ...] = ()
     aliases: tuple[str, ...] = field(default=())
+    # A private answer gets a "Share in channel" button, which runs the command again: not for one that changes things.
+    shareable: bool = True
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,21 @@ class Reply:
     outcome: Outcome = Outcome.OK
     # Which dated observations the answer shows, as data: each must have been public at the answer's time.
     observed: tuple[Observation, ...] = ()
+    # A Slack modal view (`{"type": "modal", ...}`) to open instead of answering: the bot opens it with the
+    # command's trigger_id and sends `text` (and `blocks`) only when it cannot (no Slack, trigger expired).
+    modal: dict[str, Any] | None = None
+    # Buttons (Block Kit button elements, built by `commands.actions`) that Slack shows in an actions block
+    # after `blocks`; the text, the terminal and a message sent as text alone leave them out.
+    buttons: tuple[dict[str, Any], ...] = ()
+
+    def with_buttons(self, *buttons: dict[str, Any] | None) -> Reply:
+        """The same reply with `buttons` after its own (a missing one, or one already there, left out; 25 at most)."""
+        kept = list(self.buttons)
+        for button in buttons:
+            taken = {found["action_id"] for found in kept}
+            if button is not None and button["action_id"] not in taken and len(kept) < blocks.MAX_ACTION_ELEMENTS:
+                kept.append(button)
+        return replace(self, buttons=tuple(kept))
 
     def with_observed(self, *observations: Observation) -> Reply:
         """The same reply, recording the dated observations it shows."""

@@ -14,15 +14,17 @@ from commands.reply import Outcome, Reply
 from commands.schedule.model import (
     DEFAULT_LEAD_MINUTES,
     DEFAULT_TENORS,
+    MAX_LEAD_MINUTES,
     Feed,
     Subscription,
 )
 from commands.schedule.plan import plan_posts
+from commands.schedule.wording import subscribed_text, unsubscribed_text
 from commands.services import ScheduleServices
+from commands.subscription_form import subscription_view
 from market.tz import DESK_TZ
 
 SCHEDULE_DAYS = 7
-MAX_LEAD_MINUTES = 24 * 60
 _CHANNEL_MENTION = re.compile(r"^<#(?P<id>[CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
 
@@ -85,6 +87,8 @@ def _subscribe(services: ScheduleServices) -> Command:
     command: Command
 
     def handle(args: CommandArgs, ctx: CommandContext) -> Reply:
+        if not args.words and services.slack is not None:
+            return _form_reply(services, ctx)  # nothing typed: the form, for the channel it was typed in
         options = split_options(args.words, command, value_flags=frozenset(), pair_keys=frozenset({"tenors", "lead"}))
         words = list(options.positionals)
         channel_word = words.pop(0) if words and not _is_feed(words[0]) else None
@@ -99,9 +103,7 @@ def _subscribe(services: ScheduleServices) -> Command:
             return _refusal(f":warning: {problem} Nothing was changed.")
         for feed in feeds:
             services.store.put(Subscription(channel, feed, tenors, lead, created_by=ctx.user_id or ""))
-        names = ", ".join(f.value for f in feeds)
-        detail = f"tenors {', '.join(tenors)}; briefings {lead} min before the close"
-        text = f":white_check_mark: <#{channel}> now gets {names} ({detail}). See `{ctx.slash_command} schedule`."
+        text = subscribed_text(channel, feeds, tenors, lead, ctx.slash_command)
         return Reply(text=text, blocks=blocks.fit(blocks.sections(text)))
 
     command = Command(
@@ -110,6 +112,7 @@ def _subscribe(services: ScheduleServices) -> Command:
         usage="subscribe [#channel|here] briefings|flash|daily|weekly|alerts … [tenors=10y,30y] [lead=60m]",
         handler=handle,
         details=(
+            "Alone, opens a form to choose them (in Slack). "
             "briefings: a T-1 preview the business day before and a briefing before the competitive close; "
             "flash: the result at the close, in the briefing's thread; daily: a summary at 18:00 ET on business "
             "days; weekly: after the week's last close; alerts: threshold alerts. Default tenors "
@@ -119,6 +122,21 @@ def _subscribe(services: ScheduleServices) -> Command:
         examples=("subscribe here briefings flash tenors=10y,30y", "subscribe here daily weekly"),
     )
     return command
+
+
+def _form_reply(services: ScheduleServices, ctx: CommandContext) -> Reply:
+    """A reply asking the bot to open the subscription form; its text is for when the form cannot open."""
+    if refusal := _check_rights(services, ctx):
+        return refusal
+    view = subscription_view(
+        services.store.all(), ctx.channel_id, slash_command=ctx.slash_command, from_conversation=True
+    )
+    text = (
+        ":memo: The subscription form did not open (Slack allows 3 seconds after the command). "
+        f"Type it instead, e.g. `{ctx.slash_command} subscribe here briefings flash tenors=10y,30y lead=60m`, "
+        f"or run `{ctx.slash_command} subscribe` again."
+    )
+    return Reply(text=text, blocks=blocks.fit(blocks.sections(text)), modal=view)
 
 
 def _is_feed(word: str) -> bool:
@@ -163,7 +181,7 @@ def _unsubscribe(services: ScheduleServices) -> Command:
         removed = services.store.remove(channel, feeds)
         names = ", ".join(f.value for f in feeds)
         text = (
-            f":white_check_mark: <#{channel}> no longer gets {names}."
+            unsubscribed_text(channel, feeds)
             if removed
             else f"<#{channel}> was not subscribed to {names}; nothing changed."
         )

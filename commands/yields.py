@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 
 from charts.labels import as_of_text, span_text
 from charts.specs import LineChart, Series, Shade
 from commands import blocks
+from commands.actions import Action, button, flags_as_of, year_before
 from commands.context import CommandContext
 from commands.formatting import day_label, ordinal, percent, signed_bp
 from commands.options import as_of_date, parse_date, parse_positive_int, split_options
@@ -40,6 +42,8 @@ MAX_TENORS = 6
 MAX_RARE_LINES = 4
 # A pause between two closes longer than this is a break in the series, not a weekend or holiday.
 GAP_DAYS = 10
+# The tenors the whole curve's Chart 1y button draws: those its headline leads with.
+OVERVIEW_CHART_TENORS = ("2y", "10y", "30y")
 # Flags that only shape a tenor's history chart, each with an example of its use.
 CHART_FLAGS = {"--days": "--days 60", "--since": "--since 2025-01-01"}
 
@@ -61,9 +65,14 @@ def yields_command(history: YieldHistory) -> Command:
                 raise UsageError(
                     f"`{flag}` sets a tenor's chart: name a tenor, e.g. `yields 30y {CHART_FLAGS[flag]}`.", command
                 )
-            return curve_overview(history, close).with_observed(Observation(Dataset.PAR_CURVE, close.day.date()))
+            overview = curve_overview(history, close).with_buttons(
+                *_buttons(OVERVIEW_CHART_TENORS, close, options.flags, ctx)
+            )
+            return overview.with_observed(Observation(Dataset.PAR_CURVE, close.day.date()))
         chart_start = _chart_start(options.flags, close.day.date(), command, history)
-        reply = tenor_detail(history, close, tenors, chart_start)
+        reply = tenor_detail(history, close, tenors, chart_start).with_buttons(
+            *_buttons(tenors, close, options.flags, ctx)
+        )
         return reply.with_observed(Observation(Dataset.PAR_CURVE, close.day.date()))
 
     command = Command(
@@ -81,6 +90,18 @@ def yields_command(history: YieldHistory) -> Command:
         examples=("yields", "yields 30y", "yields 10y 30y --since 2025-01-01", "yields 30y --as-of 2025-04-11"),
     )
     return command
+
+
+def _buttons(
+    tenors: tuple[str, ...], close: Close, flags: dict[str, str], ctx: CommandContext
+) -> list[dict[str, Any] | None]:
+    """Chart 1y (the tenors over the year to the close shown) and Curve, as of the answer's --as-of."""
+    as_of = flags_as_of(flags, ctx)
+    since = year_before(close.day.date()).isoformat()
+    return [
+        button(Action.CHART_1Y, f"yields {' '.join(tenors)} --since {since}", as_of),
+        button(Action.CURVE, "curve", as_of),
+    ]
 
 
 def _chart_start(flags: dict[str, str], end: date, command: Command, history: YieldHistory) -> date:

@@ -30,6 +30,10 @@ UPLOAD = "upload"
 ANY = "*"  # scripts a fault for whichever method is called next
 BOT_USER_ID = "U0DESKBOT"
 TEAM_ID = "T0DESK"
+# Trigger ids the stand-in takes without being issued them: the shape tests/harness/signing.py sends.
+TRIGGER_PREFIX = "13345224609."
+MAX_MODAL_TITLE_CHARS = 24  # a modal's title, submit and close labels
+MAX_OPTION_CHARS = 75  # an option's text and description
 
 
 @dataclass
@@ -124,6 +128,10 @@ class SlackStandIn:
         self._ids = itertools.count(1)
         self._initial_channels = {key: replace(channel) for key, channel in self.channels.items()}
         self.home_views: dict[str, dict[str, Any]] = {}  # user → the Home tab view last published for them
+        self.opened_views: list[dict[str, Any]] = []  # modals opened with views.open, in order
+        self.views: dict[str, dict[str, Any]] = {}  # view id → the modal as it stands (views.open, views.update)
+        self._issued_triggers: set[str] = set()
+        self._spent_triggers: dict[str, str] = {}  # trigger id → what views.open answers for it now
         self._server = LocalServer(_handler_for(self), port=self.port)
 
     # -- lifecycle -------------------------------------------------------
@@ -158,6 +166,10 @@ class SlackStandIn:
             self.token_error = None
             self.channels = {key: replace(channel) for key, channel in self._initial_channels.items()}
             self.home_views.clear()
+            self.opened_views.clear()
+            self.views.clear()
+            self._issued_triggers.clear()
+            self._spent_triggers.clear()
 
     # -- scripting -------------------------------------------------------
     def fail_next(self, method: str, error: str, count: int = 1) -> None:
@@ -196,6 +208,19 @@ class SlackStandIn:
     def delay_next(self, method: str, seconds: float) -> None:
         """The next call to `method` is recorded (and takes effect) at once but answered after `seconds`."""
         self._delays[method].append(seconds)
+
+    def issue_trigger_id(self) -> str:
+        """A trigger id as Slack puts in a slash command or an interaction, usable once with views.open."""
+        trigger_id = f"{next(self._ids)}.{TEAM_ID}.{time.time_ns():x}"
+        with self._changed:
+            self._issued_triggers.add(trigger_id)
+        return trigger_id
+
+    def expire_trigger_id(self, trigger_id: str) -> None:
+        """views.open with `trigger_id` answers `expired_trigger_id` (its 3 seconds are over)."""
+        with self._changed:
+            self._issued_triggers.discard(trigger_id)
+            self._spent_triggers[trigger_id] = "expired_trigger_id"
 
     def take_delay(self, method: str) -> float:
         delays = self._delays.get(method)
@@ -469,6 +494,60 @@ class SlackStandIn:
         }
         return {"ok": True, "view": published}
 
+    def _api_views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A modal opened with a trigger id; each is good once (`exchanged_trigger_id` after, as Slack says).
+
+        Trigger ids the stand-in issued (`issue_trigger_id`) or shaped like a slash command's
+        (`TRIGGER_PREFIX`) are taken; any other is `expired_trigger_id`.
+        """
+        trigger_id = str(params.get("trigger_id") or "")
+        view = _view_param(params)
+        if not trigger_id or view is None:
+            return _invalid_arguments(f"missing required field: {'trigger_id' if not trigger_id else 'view'}")
+        if problem := modal_problem(view):
+            return _invalid_arguments(problem)
+        with self._changed:
+            if trigger_id in self._spent_triggers:
+                return {"ok": False, "error": self._spent_triggers[trigger_id]}
+            if trigger_id not in self._issued_triggers and not trigger_id.startswith(TRIGGER_PREFIX):
+                return {"ok": False, "error": "expired_trigger_id"}
+            self._issued_triggers.discard(trigger_id)
+            self._spent_triggers[trigger_id] = "exchanged_trigger_id"
+            shown = self._shown_view(f"V{next(self._ids):010d}", view)
+            self.opened_views.append(view)
+            self.views[shown["id"]] = shown
+        return {"ok": True, "view": shown}
+
+    def _api_views_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        """An open modal replaced; `hash` (when given) must be the view's latest, else `hash_conflict`."""
+        view_id = str(params.get("view_id") or "")
+        view = _view_param(params)
+        if not view_id or view is None:
+            return _invalid_arguments(f"missing required field: {'view_id' if not view_id else 'view'}")
+        if problem := modal_problem(view):
+            return _invalid_arguments(problem)
+        with self._changed:
+            current = self.views.get(view_id)
+            if current is None:
+                return {"ok": False, "error": "not_found"}
+            if params.get("hash") and params["hash"] != current["hash"]:
+                return {"ok": False, "error": "hash_conflict"}
+            shown = self._shown_view(view_id, view)
+            self.views[view_id] = shown
+        return {"ok": True, "view": shown}
+
+    def _shown_view(self, view_id: str, view: dict[str, Any]) -> dict[str, Any]:
+        """A view as Slack answers it: the id, a new hash, and an empty state."""
+        return {
+            **view,
+            "id": view_id,
+            "team_id": TEAM_ID,
+            "callback_id": view.get("callback_id", ""),
+            "private_metadata": view.get("private_metadata", ""),
+            "state": {"values": {}},
+            "hash": f"{int(time.time())}.{next(self._ids)}",
+        }
+
     def _api_files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
         if not params.get("filename"):
             return {"ok": False, "error": "invalid_arguments"}
@@ -578,9 +657,109 @@ def block_problem(blocks: Any, max_blocks: int = 50) -> str | None:
             return "invalid_blocks"
         if block["type"] == "table" and table_problem(block) is not None:
             return "invalid_blocks"
+        if block["type"] == "actions" and actions_problem(block) is not None:
+            return "invalid_blocks"
     # Slack shows a table as an attachment at the bottom of its message, and takes one per message.
     if sum(1 for block in blocks if block["type"] == "table") > 1:
         return "invalid_attachments"
+    return None
+
+
+def modal_problem(view: Any) -> str | None:
+    """Why Slack would answer `invalid_arguments` to this modal view (with its json-pointer), or None.
+
+    A modal has `type` modal, a plain_text `title` of at most 24 characters (so are `submit` and
+    `close`), 1-100 valid blocks, and a `submit` when it has input blocks; options show at most 75 characters.
+    """
+    if not isinstance(view, dict):
+        return "must be an object [json-pointer:/view]"
+    if view.get("type") != "modal":
+        return "must be modal [json-pointer:/view/type]"
+    for name in ("title", "submit", "close"):
+        label = view.get(name)
+        if label is None and name != "title":
+            continue
+        if not isinstance(label, dict) or label.get("type") != "plain_text" or not label.get("text"):
+            return f"must be a plain_text object [json-pointer:/view/{name}]"
+        if len(label["text"]) > MAX_MODAL_TITLE_CHARS:
+            return f"must be less than {MAX_MODAL_TITLE_CHARS + 1} characters [json-pointer:/view/{name}/text]"
+    shown = view.get("blocks")
+    if not isinstance(shown, list) or not 1 <= len(shown) <= MAX_VIEW_BLOCKS:
+        return "must contain between 1 and 100 blocks [json-pointer:/view/blocks]"
+    if block_problem(shown, max_blocks=MAX_VIEW_BLOCKS):
+        return "invalid_blocks [json-pointer:/view/blocks]"
+    inputs = [block for block in shown if block.get("type") == "input"]
+    if inputs and view.get("submit") is None:
+        return "must provide submit when using input blocks [json-pointer:/view/submit]"
+    block_ids = [block["block_id"] for block in shown if "block_id" in block]
+    if len(block_ids) != len(set(block_ids)):
+        return "block_id must be unique [json-pointer:/view/blocks]"
+    for index, block in enumerate(inputs):
+        element = block.get("element")
+        if not isinstance(element, dict) or not element.get("type") or not isinstance(block.get("label"), dict):
+            return f"an input block needs a label and an element [json-pointer:/view/blocks/{index}]"
+        options = list(element.get("options") or [])
+        options += [o for group in element.get("option_groups") or [] for o in group.get("options") or []]
+        for option in options + list(element.get("initial_options") or []):
+            for part in ("text", "description"):
+                text = (option.get(part) or {}).get("text", "")
+                if len(text) > MAX_OPTION_CHARS:
+                    return f"must be less than {MAX_OPTION_CHARS + 1} characters [json-pointer:/view/blocks/{index}]"
+        offered = [json.dumps(o, sort_keys=True) for o in options]
+        if any(json.dumps(o, sort_keys=True) not in offered for o in element.get("initial_options") or []):
+            return f"initial_options must be among the options [json-pointer:/view/blocks/{index}]"
+    return None
+
+
+ACTIONS_FIELDS = frozenset({"type", "block_id", "elements"})
+BUTTON_FIELDS = frozenset({"type", "text", "action_id", "value", "style", "url", "confirm", "accessibility_label"})
+MAX_ACTIONS_ELEMENTS = 25
+MAX_BUTTON_TEXT_CHARS = 75
+MAX_BUTTON_VALUE_CHARS = 2000
+MAX_ACTION_ID_CHARS = 255
+
+
+def actions_problem(block: dict[str, Any]) -> str | None:
+    """What Slack's actions block reference forbids in `block`, or None.
+
+    Fields `elements` (1-25 interactive elements, their action_ids unique within the block and at
+    most 255 characters) and `block_id` (at most 255 characters). A button has a plain_text `text`
+    of 1-75 characters, a `value` of at most 2,000 characters and a `style` of primary or danger;
+    other elements (menus, date pickers, checkboxes) are checked only for their action_id.
+    """
+    if set(block) - ACTIONS_FIELDS:
+        return f"unknown fields {sorted(set(block) - ACTIONS_FIELDS)}"
+    block_id = block.get("block_id")
+    if block_id is not None and (not isinstance(block_id, str) or not 1 <= len(block_id) <= 255):
+        return "block_id must be 1-255 characters"
+    elements = block.get("elements")
+    if not isinstance(elements, list) or not 1 <= len(elements) <= MAX_ACTIONS_ELEMENTS:
+        return f"elements must hold 1-{MAX_ACTIONS_ELEMENTS} items"
+    action_ids: list[str] = []
+    for element in elements:
+        if not isinstance(element, dict) or not isinstance(element.get("type"), str):
+            return "an element must be an object with a type"
+        action_id = element.get("action_id")
+        if action_id is not None:
+            if not isinstance(action_id, str) or not 1 <= len(action_id) <= MAX_ACTION_ID_CHARS:
+                return f"action_id must be 1-{MAX_ACTION_ID_CHARS} characters"
+            action_ids.append(action_id)
+        if element["type"] != "button":
+            continue
+        if set(element) - BUTTON_FIELDS:
+            return f"a button cannot have {sorted(set(element) - BUTTON_FIELDS)}"
+        text = element.get("text")
+        if not isinstance(text, dict) or text.get("type") != "plain_text":
+            return "a button's text must be plain_text"
+        if not isinstance(text.get("text"), str) or not 1 <= len(text["text"]) <= MAX_BUTTON_TEXT_CHARS:
+            return f"a button's text must be 1-{MAX_BUTTON_TEXT_CHARS} characters"
+        value = element.get("value")
+        if value is not None and (not isinstance(value, str) or len(value) > MAX_BUTTON_VALUE_CHARS):
+            return f"a button's value must be a string of at most {MAX_BUTTON_VALUE_CHARS} characters"
+        if "style" in element and element["style"] not in ("primary", "danger"):
+            return "a button's style must be primary or danger"
+    if len(action_ids) != len(set(action_ids)):
+        return "action_ids must be unique within the block"
     return None
 
 
@@ -653,6 +832,17 @@ def _parse_body(headers: dict[str, str], body: bytes) -> dict[str, Any]:
     if "application/x-www-form-urlencoded" in content_type:
         return {key: values[-1] for key, values in parse_qs(body.decode(), keep_blank_values=True).items()}
     return {}
+
+
+def _view_param(params: dict[str, Any]) -> dict[str, Any] | None:
+    """The `view` argument as a dict (slack_sdk sends JSON; a form post sends it as a JSON string)."""
+    view = params.get("view")
+    if isinstance(view, str):
+        try:
+            view = json.loads(view)
+        except ValueError:
+            return None
+    return view if isinstance(view, dict) else None
 
 
 def _invalid_arguments(message: str) -> dict[str, Any]:

@@ -21,6 +21,7 @@ class Feed(StrEnum):
 
 DEFAULT_TENORS: tuple[str, ...] = ("10y", "20y", "30y")
 DEFAULT_LEAD_MINUTES = 60
+MAX_LEAD_MINUTES = 24 * 60  # a briefing goes out at most a day before the close
 
 
 @dataclass(frozen=True)
