@@ -81,8 +81,9 @@ class PostRunner:
         if claim is Claim.RECOVER:
             found = self._already_posted(post)
             if found is not None:
+                with self._heartbeat(post.key, now):
+                    self._complete_recovered(post, found, now)
                 self._ledger.finish(post.key, State.SENT, now, message_ts=found, detail="found after a restart")
-                self._complete_recovered(post, found, now)
                 return Fired.RECOVERED
         if late > self._settings.grace:
             minutes = int(late.total_seconds() // 60)
@@ -109,12 +110,16 @@ class PostRunner:
                 logger.warning(
                     "%s: Slack's answer was lost (%s) but the post is in the channel", post.key, type(error).__name__
                 )
+                with self._heartbeat(post.key, now):
+                    self._post_parts(post, reply, found, now)
                 self._ledger.finish(post.key, State.SENT, now, message_ts=found, detail="found after a lost answer")
-                self._post_parts(post, reply, found, now)
                 return Fired.SENT
             return self._failed(post, now, f"{type(error).__name__}", permanent=False)
+        # The post is finished only once its parts are: a crash in between leaves a claim that
+        # goes stale, and whoever recovers it finds the message and posts the parts still missing.
+        with self._heartbeat(post.key, now):
+            self._post_parts(post, reply, posted.ts, now)
         self._ledger.finish(post.key, State.SENT, now, message_ts=posted.ts, detail=_shortfall(posted))
-        self._post_parts(post, reply, posted.ts, now)
         return Fired.SENT
 
     @contextmanager
