@@ -35,6 +35,7 @@ PLAN_DAYS_BACK = 1
 PLAN_DAYS_AHEAD = 8
 CALENDAR_TTL = timedelta(minutes=30)
 REPLAN_SECONDS = 60
+REPLAN_RETRY_SECONDS = 3
 LEADER_POLL_SECONDS = 10
 # A claim found fresh is looked at again this long after it goes stale.
 RECHECK_MARGIN = timedelta(seconds=0.5)
@@ -227,7 +228,19 @@ class SchedulerService:
                     coalesce=True,
                 )
         except OUTAGE_ERRORS as error:
-            logger.warning("replanning waits for the database (%s)", type(error).__name__)
+            # Leadership can come back a moment before the database answers every query:
+            # look again shortly rather than at the next minute's replan.
+            logger.warning(
+                "replanning waits for the database (%s); trying again in %d s",
+                type(error).__name__,
+                REPLAN_RETRY_SECONDS,
+            )
+            aps.add_job(
+                self._replan,
+                DateTrigger(run_date=datetime.now(DESK_TZ) + timedelta(seconds=REPLAN_RETRY_SECONDS)),
+                id="replan-retry",
+                replace_existing=True,
+            )
         except Exception:
             logger.exception("replanning scheduled posts failed")
 
