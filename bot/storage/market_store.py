@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.storage.models import DatasetRefresh, MarketRecord
@@ -64,6 +65,12 @@ class SqlRecordStore:
             ]
 
     def note_refresh(self, dataset: str, attempted_at: datetime, error: str | None) -> None:
+        try:
+            self._note_refresh(dataset, attempted_at, error)
+        except IntegrityError:  # another instance wrote the dataset's first row meanwhile: update it
+            self._note_refresh(dataset, attempted_at, error)
+
+    def _note_refresh(self, dataset: str, attempted_at: datetime, error: str | None) -> None:
         with self._sessions.begin() as session:
             row = session.get(DatasetRefresh, dataset)
             if row is None:
