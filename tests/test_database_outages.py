@@ -232,3 +232,17 @@ def test_an_instance_that_cannot_lead_says_so_loudly_with_the_posts_due(proxy, p
     assert len(lines) == 1
     assert "did not answer within 0.5 s" in lines[0]
     assert "briefing:C0AUCTIONS:10y:2025-04-09" in lines[0]
+
+
+def test_a_pooled_connection_gone_half_open_is_given_up_and_a_new_one_answers(proxy, pg_url):
+    sessions = create_database(proxy.url_for(pg_url))
+    engine = sessions.kw["bind"]
+    with engine.connect() as connection:  # one connection now waits in the pool
+        connection.execute(text("SELECT 1"))
+    proxy.half_open()  # it will never hear back; new connections relay
+
+    started = time.monotonic()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT 2")).scalar() == 2
+    assert time.monotonic() - started < 5
+    proxy.reset_abandoned()

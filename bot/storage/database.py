@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import PoolProxiedConnection, QueuePool
 
@@ -48,11 +50,15 @@ POOL_TIMEOUT_SECONDS = 10
 
 
 class GatedQueuePool(QueuePool):
-    """A connection pool with a gate asked before every checkout, ahead of the pre-ping.
+    """A connection pool that asks a gate, then pings with a deadline, before handing out a connection.
 
-    The pre-ping on a silent database waits as long as the network is broken; the
-    gate (set by `DatabaseHealth.guard`) refuses at once while the database is known
-    to be away.
+    SQLAlchemy's pre-ping waits as long as the network is broken: a pooled connection
+    whose path went half-open (a NAT or firewall forgot it) never answers, and neither
+    keepalives nor libpq notice when a middlebox still acknowledges. So the gate (set by
+    `DatabaseHealth.guard`) refuses at once while the database is known to be away, and
+    each checkout is pinged on a thread of its own with `PING_DEADLINE_SECONDS`: a
+    connection that does not answer is given up (the ping's thread discards it if it
+    ever returns) and another is tried.
     """
 
     gate: Callable[[], None] | None = None
@@ -60,7 +66,13 @@ class GatedQueuePool(QueuePool):
     def connect(self) -> PoolProxiedConnection:
         if self.gate is not None:
             self.gate()
-        return super().connect()
+        for _attempt in range(CHECKOUT_ATTEMPTS):
+            connection = super().connect()
+            if _answers_within(connection, PING_DEADLINE_SECONDS):
+                return connection
+        raise OperationalError(
+            "(no pooled or new connection answered)", None, TimeoutError(f"{CHECKOUT_ATTEMPTS} pings unanswered")
+        )
 
     def recreate(self) -> QueuePool:
         fresh = super().recreate()
@@ -69,14 +81,55 @@ class GatedQueuePool(QueuePool):
         return fresh
 
 
+PING_DEADLINE_SECONDS = 2.0
+CHECKOUT_ATTEMPTS = 3
+
+
+def _answers_within(connection: PoolProxiedConnection, deadline: float) -> bool:
+    """True when `connection` answers `SELECT 1` in time; a dead one is discarded, a silent one left to its thread."""
+    state = {"done": False, "answered": False, "given_up": False}
+    lock = threading.Lock()
+
+    def ping() -> None:
+        try:
+            dbapi_connection = connection.dbapi_connection
+            assert dbapi_connection is not None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+            dbapi_connection.rollback()
+            answered = True
+        except Exception:
+            answered = False
+        with lock:
+            state["done"], state["answered"] = True, answered
+            discard = state["given_up"] or not answered
+        if discard:  # only this thread touches the connection, so closing it here is safe
+            connection.invalidate()
+            if state["given_up"]:
+                connection.close()
+
+    worker = threading.Thread(target=ping, name="deskbot-db-checkout-ping", daemon=True)
+    worker.start()
+    worker.join(deadline)
+    with lock:
+        if not state["done"]:
+            state["given_up"] = True
+            return False
+    if not state["answered"]:
+        connection.close()
+        return False
+    return True
+
+
 def open_engine(url: str) -> Engine:
     """An engine for `url`, schema untouched: SQLite gets its folder, WAL and foreign keys."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(
             url,
-            poolclass=GatedQueuePool,
-            pool_pre_ping=True,
+            poolclass=GatedQueuePool,  # pings each checkout itself, with a deadline
+            pool_pre_ping=False,
             pool_timeout=POOL_TIMEOUT_SECONDS,
             connect_args=PG_CONNECT_ARGS,
         )
