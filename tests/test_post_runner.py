@@ -257,3 +257,38 @@ def test_a_chart_shared_before_a_crash_is_found_in_the_thread_not_shared_again(t
     assert len(slack.file_shares) == 1
     chart = stack.ledger.get(f"{DAILY_0409}:chart0")
     assert (chart.state, chart.detail) == (State.SENT, "found after a restart")
+
+
+class _Died(BaseException):
+    """The process ending mid-post: no handler of the bot's may catch it."""
+
+
+def test_a_flash_whose_instance_died_after_its_chart_gets_its_channel_line_once(tmp_path, slack):
+    stack = build_stack(f"sqlite:///{tmp_path / 'deskbot.sqlite3'}", slack)
+    stack.subscriptions.put(Subscription(AUCTIONS, Feed.BRIEFINGS, ("10y",), 60, "U0ADMIN"))
+    stack.subscriptions.put(Subscription(AUCTIONS, Feed.FLASH, ("10y",), 60, "U0ADMIN"))
+    noon, close = SIX_PM.replace(hour=12), SIX_PM.replace(hour=13)
+    stack.scheduler.run_due(noon)  # the briefing
+    flash_key = f"flash:{AUCTIONS}:10y:2025-04-09"
+    delivery = stack.scheduler._runner._delivery
+    shared = delivery.upload_charts
+
+    def share_then_die(*args, **kwargs):  # type: ignore[no-untyped-def]
+        shared(*args, **kwargs)
+        raise _Died  # the chart is in the thread; the channel line never went out
+
+    delivery.upload_charts = share_then_die
+    try:
+        stack.scheduler.run_due(close + timedelta(minutes=1))
+    except _Died:
+        pass
+    delivery.upload_charts = shared
+    assert stack.ledger.get(flash_key).state is State.CLAIMED  # not finished while a part is missing
+
+    stack.scheduler.run_due(close + timedelta(minutes=4))  # the claim is stale: recovered
+
+    keys = [m.get("metadata", {}).get("event_payload", {}).get("key") for m in slack.messages[AUCTIONS]]
+    assert keys.count(flash_key) == 1
+    assert keys.count(flash_key + ":line") == 1
+    assert len(slack.file_shares) == 2  # the briefing's chart and the flash's, neither shared again
+    assert stack.ledger.get(flash_key).state is State.SENT
