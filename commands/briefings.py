@@ -15,6 +15,7 @@ from commands.actions import subscribe_button
 from commands.alerts import ALERT_DATASETS, alert_text, alerts_command, fired_alerts
 from commands.auction_charts import history_chart
 from commands.auctions import format_flash
+from commands.blocks import Block
 from commands.context import CommandContext
 from commands.curve import compare
 from commands.formatting import clock_et, cover, day_label, share, signed_bp, usd_from_dollars
@@ -65,18 +66,49 @@ def _auction(book: AuctionBook, tenor: str, day: date, command: Command, now: da
     return found[-1]
 
 
-def _recent_lines(book: AuctionBook, tenor: str, before: date) -> list[str]:
+def _recent_table(book: AuctionBook, tenor: str, before: date) -> Block | None:
+    """The last auctions of the tenor as a table block (numbers right-aligned), or None when there are none."""
     series = [r for r in book.series(tenor, before - timedelta(days=1))][-RECENT_AUCTIONS:]
     if not series:
-        return [f"No earlier {tenor} auctions in the history."]
-    lines = [f"{'date':<11}{'high':>8}{'cover':>7}{'dealers':>9}{'indir.':>8}"]
-    for record in series:
-        high = f"{float(record.high_yield):.3f}%" if record.high_yield is not None else "n/a"
-        lines.append(
-            f"{record.auction_date.isoformat():<11}{high:>8}{cover(record.bid_to_cover):>7}"
-            f"{share(record.dealer_pct):>9}{share(record.indirect_pct):>8}"
+        return None
+    rows = [
+        [
+            record.auction_date.isoformat(),
+            f"{float(record.high_yield):.3f}%" if record.high_yield is not None else "n/a",
+            cover(record.bid_to_cover),
+            share(record.dealer_pct),
+            share(record.indirect_pct),
+        ]
+        for record in series
+    ]
+    return blocks.table(["date", "high", "cover", "dealers", "indir."], rows, [False, True, True, True, True])
+
+
+def _with_recent_table(
+    title: str,
+    lines: list[str],
+    recent: Block | None,
+    tenor: str,
+    after: list[str],
+    footer: str,
+    charts: tuple[ChartRequest, ...] = (),
+) -> Reply:
+    """A titled answer with the recent auctions as a table between `lines` and `after`."""
+    heading = f"*The last {RECENT_AUCTIONS} {tenor} auctions:*"
+    if recent is None:
+        return titled_reply(
+            title, [*lines, heading, f"No earlier {tenor} auctions in the history.", *after], footer, charts
         )
-    return ["```", *lines, "```"]
+    monospace = ["```", *blocks.table_lines(recent), "```"]
+    text = "\n".join([title, *lines, heading, *monospace, *after, footer])
+    built = [
+        blocks.header(title),
+        *blocks.sections("\n".join([*lines, heading])),
+        recent,
+        *(blocks.sections("\n".join(after)) if after else []),
+        blocks.context(footer),
+    ]
+    return Reply(text=blocks.fallback(text), blocks=blocks.fit(built), charts=charts)
 
 
 def _offering(record: AuctionRecord) -> str:
@@ -122,9 +154,8 @@ def _preview(services: BriefingServices) -> Command:
         record = _auction(book, tenor, day, command, ctx.now)
         title = f"Tomorrow: {describe_tenor(tenor)} auction, {day_label(day)}"
         lines = [_takedown_line(services, book, record, ctx), f"*{_offering(record)}*"]
-        lines.append(f"*The last {RECENT_AUCTIONS} {tenor} auctions:*")
-        lines += _recent_lines(book, tenor, day)
-        reply = titled_reply(title, lines, "Source: TreasuryDirect / Fiscal Data auction history · times ET")
+        footer = "Source: TreasuryDirect / Fiscal Data auction history · times ET"
+        reply = _with_recent_table(title, lines, _recent_table(book, tenor, day), tenor, [], footer)
         return reply.with_buttons(subscribe_button(Feed.BRIEFINGS, record.tenor))
 
     command = Command(
@@ -146,16 +177,15 @@ def _briefing(services: BriefingServices) -> Command:
         record = _auction(book, tenor, day, command, ctx.now)
         title = f"{describe_tenor(tenor)} auction today — closes {clock_et(record.close_time)}"
         lines = [_takedown_line(services, book, record, ctx), f"*{_offering(record)}*"]
-        lines.append(f"*The last {RECENT_AUCTIONS} {tenor} auctions:*")
-        lines += _recent_lines(book, tenor, day)
-        lines += _yields_lines(services, day - timedelta(days=1), ctx, command)
-        lines.append(_stress_line(services, day - timedelta(days=1)))
+        after = _yields_lines(services, day - timedelta(days=1), ctx, command)
+        after.append(_stress_line(services, day - timedelta(days=1)))
         series = [r for r in book.series(tenor, day - timedelta(days=1))][-12:]
         charts: tuple[ChartRequest, ...] = ()
         if series:
             charts = (history_chart(series, tenor, book.policy.dealer_flag_pct),)
         footer = "Sources: auction history (TreasuryDirect, Fiscal Data) · Treasury par curve · NY Fed, CFTC · ET"
-        return titled_reply(title, lines, footer, charts).with_buttons(subscribe_button(Feed.BRIEFINGS, record.tenor))
+        reply = _with_recent_table(title, lines, _recent_table(book, tenor, day), tenor, after, footer, charts)
+        return reply.with_buttons(subscribe_button(Feed.BRIEFINGS, record.tenor))
 
     command = Command(
         name="briefing",

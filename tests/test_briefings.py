@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from datetime import date, datetime
 
+from bot.demo.slack_workspace import block_problem
+from commands import blocks
 from commands.context import CommandContext
 from commands.dispatch import answer, build_registry
 from commands.reply import Outcome
@@ -68,3 +70,21 @@ def test_a_flash_asked_for_before_the_close_does_not_show_the_result_yet(tmp_pat
 
     assert early.text.startswith(":hourglass_flowing_sand: The 10y auction of 2025-04-09") and "4.435" not in early.text
     assert "4.435%" in printed.text
+
+
+def test_a_briefing_shows_the_last_six_auctions_as_a_table_with_the_figures_right_aligned(tmp_path, upstream):
+    registry = _registry_with_history_before(tmp_path, upstream, before=date(2025, 4, 10))
+
+    reply = answer("briefing 10y 2025-04-09", CommandContext(now=datetime(2025, 4, 9, 12, 0, tzinfo=DESK_TZ)), registry)
+
+    tables = [block for block in reply.blocks if block["type"] == "table"]
+    assert len(tables) == 1
+    rows = blocks.table_cells(tables[0])
+    assert rows[0] == ["date", "high", "cover", "dealers", "indir."]
+    assert [row[0] for row in rows[1:]] == [
+        "2024-10-09", "2024-11-05", "2024-12-11", "2025-01-07", "2025-02-12", "2025-03-12"
+    ]  # fmt: skip
+    assert rows[-1] == ["2025-03-12", "4.310%", "2.59x", "13.1%", "67.4%"]
+    assert [setting.get("align") for setting in tables[0]["column_settings"]] == [None, *["right"] * 4]
+    assert block_problem(list(reply.blocks)) is None
+    assert "2025-03-12  4.310%  2.59x    13.1%   67.4%" in reply.text  # the fallback keeps the monospace table
