@@ -212,3 +212,56 @@ def test_opening_the_home_tab_publishes_the_desk_at_a_glance(bot: BotProcess, sl
     for section in ("Curve", "Next auctions", "Last auction results", "Basis-trade stress", "Funding"):
         assert section in shown
     assert len(view["blocks"]) <= 100
+
+
+def _signed_form_post(bot: BotProcess, payload: dict) -> httpx.Response:
+    """An interaction, as Slack posts it: a signed form with `payload=<json>`."""
+    from urllib.parse import urlencode
+
+    from tests.harness.signing import signed_headers
+
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    headers = {**signed_headers(SIGNING_SECRET, body), "Content-Type": "application/x-www-form-urlencoded"}
+    return httpx.post(bot.events_url, content=body, headers=headers, timeout=10)
+
+
+def test_pressing_history_chart_on_an_auction_answer_answers_with_the_chart(
+    bot: BotProcess, slack_module: SlackStandIn
+):
+    from tests.test_answer_buttons import block_actions
+
+    send_slash_command(bot.events_url, SIGNING_SECRET, "auction 10y 2025-04-09", slack_module.response_url("btn-1"))
+    answer = slack_module.wait_for(RESPONSE_URL, key="btn-1", timeout=30)[0].params
+    buttons = [element for block in answer["blocks"] if block["type"] == "actions" for element in block["elements"]]
+    history = next(element for element in buttons if element["text"]["text"] == "History chart")
+    uploads_before = len(slack_module.calls_to("files.completeUploadExternal"))
+
+    started = time.monotonic()
+    pressed = block_actions(history, slack_module.response_url("btn-2"), "U0TRADER", "C0DESK", True, None)
+    response = _signed_form_post(bot, pressed)
+    acked = time.monotonic() - started
+
+    assert response.status_code == 200
+    assert acked < ACK_DEADLINE_SECONDS
+    chart_answer = slack_module.wait_for(RESPONSE_URL, key="btn-2", timeout=30)[0].params
+    assert "10-year" in chart_answer["text"]
+    slack_module.wait_for("files.completeUploadExternal", count=uploads_before + 1, timeout=30)
+
+
+def test_subscribe_alone_opens_the_subscription_form_for_an_admin(bot: BotProcess, slack_module: SlackStandIn):
+    trigger = slack_module.issue_trigger_id()
+    response = send_slash_command(
+        bot.events_url,
+        SIGNING_SECRET,
+        "subscribe",
+        slack_module.response_url("form-1"),
+        user_id="U0ADMIN",
+        channel_id="C0AUCTIONS",
+        trigger_id=trigger,
+    )
+
+    assert response.status_code == 200
+    opened = slack_module.wait_for("views.open", timeout=30)[-1].params
+    assert opened["trigger_id"] == trigger
+    view = json.loads(opened["view"]) if isinstance(opened["view"], str) else opened["view"]
+    assert view["type"] == "modal" and view["callback_id"] == "deskbot_subscribe"

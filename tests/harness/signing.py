@@ -25,6 +25,7 @@ def slash_command_body(
     user_id: str = "U0TRADER",
     channel_id: str = "C0DESK",
     team_id: str = "T0DESK",
+    trigger_id: str | None = None,
 ) -> bytes:
     """The form body Slack posts for a slash command (fields as in Slack's docs)."""
     fields = {
@@ -41,7 +42,7 @@ def slash_command_body(
         "is_enterprise_install": "false",
         "response_url": response_url,
         # Slack's trigger_id differs on every invocation, so two identical commands never sign alike.
-        "trigger_id": f"13345224609.738474920.{secrets.token_hex(10)}",
+        "trigger_id": trigger_id or f"13345224609.738474920.{secrets.token_hex(10)}",
     }
     return urlencode(fields).encode()
 
