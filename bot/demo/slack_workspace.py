@@ -117,6 +117,7 @@ class SlackStandIn:
         self.calls: list[Call] = []
         self.messages: dict[str, list[dict[str, Any]]] = defaultdict(list)  # channel → posted messages
         self.file_shares: list[dict[str, Any]] = []  # files shared into a channel or thread
+        self.ephemerals: list[dict[str, Any]] = []  # chat.postEphemeral messages: channel, user, ts, text, blocks
         self.ts_times: dict[str, float] = {}
         self._delays: dict[str, deque[float]] = defaultdict(deque)
         self._changed = threading.Condition()
@@ -160,6 +161,7 @@ class SlackStandIn:
             self.calls.clear()
             self.messages.clear()
             self.file_shares.clear()
+            self.ephemerals.clear()
             self._delays.clear()
             self._scripted.clear()
             self._expired.clear()
@@ -411,7 +413,18 @@ class SlackStandIn:
             return refusal
         if not params.get("user"):
             return {"ok": False, "error": "user_not_in_channel"}
-        return {"ok": True, "message_ts": self._next_ts()}
+        ts = self._next_ts()
+        blocks = params.get("blocks")
+        self.ephemerals.append(
+            {
+                "channel": str(params["channel"]),
+                "user": str(params["user"]),
+                "ts": ts,
+                "text": params.get("text", ""),
+                "blocks": (json.loads(blocks) if isinstance(blocks, str) else blocks) or None,
+            }
+        )
+        return {"ok": True, "message_ts": ts}
 
     def _api_chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
         if refusal := self._refuse_message(params):
