@@ -34,6 +34,7 @@ EMOJI = {
     "no_entry": "\u26d4",
     "hourglass": "\u231b",
     "hourglass_flowing_sand": "\u23f3",
+    "memo": "\U0001f4dd",
     "frame_with_picture": "\U0001f5bc\ufe0f",
     "chart_with_upwards_trend": "\U0001f4c8",
     "chart_with_downwards_trend": "\U0001f4c9",
