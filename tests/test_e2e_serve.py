@@ -265,3 +265,39 @@ def test_subscribe_alone_opens_the_subscription_form_for_an_admin(bot: BotProces
     assert opened["trigger_id"] == trigger
     view = json.loads(opened["view"]) if isinstance(opened["view"], str) else opened["view"]
     assert view["type"] == "modal" and view["callback_id"] == "deskbot_subscribe"
+
+
+def test_socket_mode_serves_the_home_tab_and_button_presses_too(tmp_path):
+    from tests.harness.socket_mode import SocketModeStandIn
+    from tests.test_answer_buttons import block_actions
+
+    with SocketModeStandIn() as socket, SlackStandIn() as slack:
+        slack.socket_mode_url = socket.url
+        env = {"SLACK_BOT_TOKEN": slack.token, "SLACK_API_URL": slack.api_url, "SLACK_APP_TOKEN": slack.app_token}
+        with BotProcess(env, workdir=tmp_path, wait_for_http=False):
+            socket.wait_for_connection()
+            home = {
+                "type": "event_callback",
+                "team_id": "T0DESK",
+                "api_app_id": "A0DESKBOT",
+                "event_id": "Ev0SOCKETHOME",
+                "event_time": int(time.time()),
+                "event": {"type": "app_home_opened", "user": "U0TRADER", "channel": "D0HOME", "tab": "home"},
+            }
+            socket.send_envelope({"envelope_id": "env-home", "type": "events_api", "payload": home})
+            curve = {
+                "type": "button",
+                "text": {"type": "plain_text", "text": "Curve"},
+                "action_id": "deskbot_answer_curve",
+                "value": json.dumps({"c": "curve", "a": "", "v": 1}, separators=(",", ":")),
+            }
+            press = block_actions(curve, slack.response_url("socket-btn"), "U0TRADER", "C0DESK", True, None)
+            socket.send_envelope({"envelope_id": "env-btn", "type": "interactive", "payload": press})
+
+            socket.wait_for_ack("env-home")
+            socket.wait_for_ack("env-btn")
+            published = slack.wait_for("views.publish", timeout=30)[-1].params
+            answered = slack.wait_for(RESPONSE_URL, key="socket-btn", timeout=30)[0].params
+
+        assert published["user_id"] == "U0TRADER"
+        assert answered["text"].startswith("Treasury curve — ")
