@@ -39,7 +39,7 @@ SIGNATURE_WINDOW_SECONDS = 300  # Slack's, and the age Bolt's verifier accepts e
 CLOCK_SKEW_SECONDS = 60  # instances' clocks may differ; keep rows this much longer
 PURGE_EVERY_SECONDS = 60.0
 DEFAULT_MAX_BODY_BYTES = 64 * 1024  # a slash command's body is a few KB
-ACK_DATABASE_BUDGET_SECONDS = 0.2  # the most an ack waits for the shared replay check
+ACK_DATABASE_BUDGET_SECONDS = 1.0  # the most an ack waits for the shared replay check
 CLAIM_THREADS = 4
 
 
@@ -54,7 +54,7 @@ class SeenSignatures:
     the ack under load); a restart reads back the window's rows. A power cut may
     forget the last few signatures, a smaller risk than a disk flush on every ack.
 
-    The ack never waits on the database for more than `budget_seconds` (200 ms): a
+    The ack never waits on the database for more than `budget_seconds` (1 s): a
     database that is refused, slow or silent lets the request through on this
     instance's memory alone and the row is written behind, because a brief outage
     should not stop the desk's commands. While `health` says the database is
