@@ -7,8 +7,6 @@ import multiprocessing
 import os
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from contextlib import redirect_stdout
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,14 +14,12 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect, text
 
 from bot.storage.command_log import CommandLog, CommandRecord
 from bot.storage.database import create_database, open_engine
 from bot.storage.models import Base
 from bot.storage.schema import SchemaError, head_revision, schema_state
-from tests.conftest import POSTGRES_ADMIN_URL, REQUIRE_POSTGRES
 from tests.harness.bot_process import clean_environment
 
 FIXTURES = Path(__file__).parent / "fixtures" / "schema_0_1_0"
@@ -31,25 +27,6 @@ MODEL_TABLES = set(Base.metadata.tables)
 HELP_RUN = CommandRecord(
     datetime(2025, 4, 9, 17, 6, tzinfo=UTC), "T0DESK", "C0DESK", "U0TRADER", "help", "ok", None, True, 3
 )
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for one test (several processes share it)."""
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"deskbot_migr_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:
-        admin.dispose()
-        if REQUIRE_POSTGRES:
-            pytest.fail(f"PostgreSQL not reachable: {error}")
-        pytest.skip(f"PostgreSQL not reachable: {type(error).__name__}")
-    yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -5,44 +5,19 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from datetime import datetime
-
-import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from bot.demo.slack_workspace import SlackStandIn
 from bot.storage.database import create_database
 from bot.storage.ledger import PostLedger, State
 from bot.storage.subscriptions import SqlSubscriptionStore
 from commands.schedule.model import Feed, Subscription
-from tests.conftest import POSTGRES_ADMIN_URL, REQUIRE_POSTGRES
 from tests.harness.bot_process import BotProcess
 from tests.harness.upstream import RecordedUpstream
 
 AUCTIONS = "C0AUCTIONS"
 BRIEFING = f"briefing:{AUCTIONS}:10y:2025-04-09"
 FLASH = f"flash:{AUCTIONS}:10y:2025-04-09"
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for one test (several processes share it)."""
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"deskbot_sched_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:
-        admin.dispose()
-        if REQUIRE_POSTGRES:
-            pytest.fail(f"PostgreSQL not reachable: {error}")
-        pytest.skip(f"PostgreSQL not reachable: {type(error).__name__}")
-    yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _subscribe(url: str) -> PostLedger:
