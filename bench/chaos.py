@@ -635,29 +635,25 @@ def fault_moments(start: datetime, until: datetime) -> dict[str, datetime]:
 
 def refuse_fault(fleet: Fleet, slack: SlackStandIn, replay: Replay, moment: datetime) -> FaultReport:
     """Both proxies refuse connections (and drop open ones) for `REFUSE_SECONDS`: the database is down."""
-    sleep_until(replay.real(moment))
-    report = FaultReport("refuse", replay_now(replay), REFUSE_SECONDS, "both")
-    fleet.fault = "refuse"
-    for slot in fleet.slots:
-        slot.proxy.refuse()
-    prober = Prober("refuse", fleet, slack, REFUSE_SECONDS, 6)
-    time.sleep(REFUSE_SECONDS)
-    for slot in fleet.slots:
-        slot.proxy.pass_through()
-    report.probes = prober.join()
-    fleet.fault = None
-    return report
+    return both_proxies_fault("refuse", fleet, slack, replay, moment, REFUSE_SECONDS, 6)
 
 
 def partition_fault(fleet: Fleet, slack: SlackStandIn, replay: Replay, moment: datetime) -> FaultReport:
     """Both proxies go silent for `PARTITION_SECONDS` while 16 commands go to each instance."""
+    return both_proxies_fault("partition", fleet, slack, replay, moment, PARTITION_SECONDS, 16)
+
+
+def both_proxies_fault(
+    mode: str, fleet: Fleet, slack: SlackStandIn, replay: Replay, moment: datetime, seconds: float, commands: int
+) -> FaultReport:
+    """At `moment`, switch both proxies to `mode` ("refuse" or "partition") for `seconds`, probing with commands."""
     sleep_until(replay.real(moment))
-    report = FaultReport("partition", replay_now(replay), PARTITION_SECONDS, "both")
-    fleet.fault = "partition"
+    report = FaultReport(mode, replay_now(replay), seconds, "both")
+    fleet.fault = mode
     for slot in fleet.slots:
-        slot.proxy.partition()
-    prober = Prober("partition", fleet, slack, PARTITION_SECONDS, 16)
-    time.sleep(PARTITION_SECONDS)
+        getattr(slot.proxy, mode)()
+    prober = Prober(mode, fleet, slack, seconds, commands)
+    time.sleep(seconds)
     for slot in fleet.slots:
         slot.proxy.pass_through()
     report.probes = prober.join()
